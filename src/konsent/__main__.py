@@ -1,0 +1,3 @@
+from konsent.cli import main
+
+main()

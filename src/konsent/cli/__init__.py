@@ -1,0 +1,123 @@
+"""The `konsent` command: thin — parse, call, print."""
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from konsent.domain import decide
+from konsent.domain.explain import explain
+from konsent.scenario import ScenarioError, parse_scenario
+
+app = typer.Typer(
+    help="konsent: message customers only where the law allows it, and prove it afterwards.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+docs_app = typer.Typer(help="Generate documentation from the rule packs.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+
+
+class Format(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+class Lang(StrEnum):
+    DE = "de"
+    EN = "en"
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"konsent: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command("decide")
+def decide_command(
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", help="Scenario JSON file, or - for standard input.")
+    ],
+    output: Annotated[Format, typer.Option("--format", "-f")] = Format.JSON,
+    lang: Annotated[Lang, typer.Option("--lang", "-l")] = Lang.EN,
+) -> None:
+    """Decide one scenario: may this message go to this person now, and on what basis?"""
+    try:
+        text = sys.stdin.read() if scenario == "-" else Path(scenario).read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"scenario: cannot read {scenario}: {exc.strerror}")
+    try:
+        facts = parse_scenario(text)
+    except ScenarioError as exc:
+        fail(str(exc))
+    decision = decide(facts)
+    if output is Format.TEXT:
+        typer.echo(explain(decision, facts, lang.value))
+    else:
+        typer.echo(json.dumps(decision.to_dict(lang.value), ensure_ascii=False, indent=2))
+
+
+@app.command("check-scenarios")
+def check_scenarios(
+    folders: Annotated[list[Path], typer.Argument(help="Folders of scenario files with `expect`.")],
+    lang: Annotated[Lang, typer.Option("--lang", "-l")] = Lang.EN,
+) -> None:
+    """Decide every scenario in the folders and compare with its `expect`ed decision and basis."""
+    files = sorted(f for folder in folders for f in folder.glob("*.json"))
+    if not files:
+        fail(f"no scenario files in {', '.join(map(str, folders))}")
+    mismatches = 0
+    for file in files:
+        raw = file.read_text(encoding="utf-8")
+        try:
+            decision = decide(parse_scenario(raw))
+        except ScenarioError as exc:
+            typer.echo(f"✗ {file.name}: {exc}")
+            mismatches += 1
+            continue
+        expect = json.loads(raw).get("expect", {})
+        ok = expect.get("decision", decision.decision.value) == decision.decision.value and (
+            "basis" not in expect or expect["basis"] == (decision.basis and decision.basis.value)
+        )
+        mismatches += not ok
+        verdict = decision.decision.value + (f" ({decision.basis.value})" if decision.basis else "")
+        typer.echo(f"{'✓' if ok else '✗'} {file.stem}: {verdict}")
+        for reason in decision.reasons:
+            typer.echo(f"    {reason.text(lang.value)}")
+    typer.echo(f"{len(files) - mismatches} of {len(files)} scenarios decided as expected")
+    if mismatches:
+        raise typer.Exit(1)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Defaults to KONSENT__SERVER__HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Defaults to KONSENT__SERVER__PORT.")] = None,
+) -> None:
+    """Run the konsent server."""
+    import uvicorn  # noqa: PLC0415 - only the server needs it
+
+    from konsent.config import Settings  # noqa: PLC0415
+    from konsent.web.app import create_app  # noqa: PLC0415
+
+    settings = Settings()
+    host = host or settings.server.host
+    port = port or settings.server.port
+    typer.echo(f"konsent is running at http://{host}:{port}/  (health: /health, API docs: /docs)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
+@docs_app.command("legal-basis")
+def legal_basis_doc() -> None:
+    """Print docs/legal-basis.md, generated from the rule packs."""
+    from konsent.legal_basis_doc import render  # noqa: PLC0415
+
+    typer.echo(render(), nl=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,26 @@
+"""Citations for the rules the GDPR sets underneath German and Austrian advertising law."""
+
+GDPR: dict[str, tuple[str, ...]] = {
+    "contract_performance": ("Art. 6 (1) b GDPR",),
+    "no_contract": ("Art. 6 (1) b GDPR",),
+    "transactional_opt_out": ("Art. 21 (1) GDPR",),
+    "information_only": ("Art. 6 (1) f GDPR",),
+    "not_a_customer": ("Art. 6 (1) f GDPR",),
+    "objection_to_all_messages": ("Art. 21 (1) GDPR",),
+    "pending_signup": ("Art. 7 (1) GDPR", "BGH I ZR 164/09", "OLG Celle 13 U 15/14"),
+    "consent_record_inconsistent": ("Art. 7 (1) GDPR",),
+    "unconfirmed_consent": ("Art. 7 (1) GDPR", "BGH I ZR 164/09"),
+    "consent_without_evidence": ("Art. 7 (1) GDPR", "BGH I ZR 164/09"),
+    "consent_withdrawn": ("Art. 7 (3) GDPR",),
+    "consent_wrong_purpose": ("Art. 4 Nr. 11 GDPR", "BGH I ZR 7/16"),
+    "consent_wrong_categories": ("Art. 4 Nr. 11 GDPR", "BGH I ZR 7/16"),
+    "consent_pre_ticked": ("CJEU C-673/17 (Planet49)",),
+    "consent_implied": ("BGH VIII ZR 348/06 (Payback)",),
+    "consent_third_party": ("BGH I ZR 7/16",),
+    "stale_consent": ("BGH III ZR 196/17",),
+    "consent_stale": ("OLG Köln 6 U 69/12", "AG Bonn 104 C 227/15"),
+    "contested_review_request": ("BGH VI ZR 225/17",),
+    "review_request_strict": ("BGH VI ZR 225/17",),
+    "valid_consent@post": ("Art. 6 (1) a GDPR",),
+    "postal_advertising": ("Art. 6 (1) f GDPR", "Recital 47 GDPR"),
+}
