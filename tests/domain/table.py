@@ -33,6 +33,8 @@ class Row:
         assert (got.basis.value if got.basis else None) == self.basis, summary
         if self.decision == "deny":
             assert sorted(got.codes) == sorted(self.reasons), summary
+        elif "reason" in self.extra:  # for an allow: the one rule that granted it
+            assert got.codes == (self.extra["reason"],), summary
         assert sorted(w.code for w in got.warnings) == sorted(self.warnings), summary
         if self.requirements is not None:
             assert sorted(r.value for r in got.requirements) == sorted(self.requirements), summary

@@ -880,6 +880,3 @@ DISPUTED: list[Row] = []
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 def test_switzerland(row: Row) -> None:
     row.check()
-    reason = row.extra.get("reason")
-    if reason is not None:  # for an allow: the one reason that granted it
-        assert row.decide().codes == (reason,), row.id

@@ -168,7 +168,9 @@ WORDINGS: dict[str, Wording] = {
         "Die Person hat am {date} verlangt, gar keine Nachrichten mehr per {channel} zu bekommen.",
     ),
     "no_pending_signup": Wording(
-        "deny", "doi_confirmation without an unconfirmed sign-up of at most 7 days on the channel",
+        "deny",
+        "doi_confirmation without an unconfirmed sign-up on the channel, at most 7 days old "
+        "and not objected to since",
         "There is no recent sign-up by {channel} waiting for confirmation, so a confirmation request "
         "would be unsolicited.",
         "Es gibt keine aktuelle, unbestätigte Anmeldung per {channel}; eine Bestätigungsanfrage wäre "
@@ -294,7 +296,7 @@ WORDINGS: dict[str, Wording] = {
         "{advertised} ist nicht ähnlich zu dem, was die Person gekauft hat ({bought}).",
     ),
     "ecg_list": Wording(
-        "deny", "AT: address on the ECG list and no own consent",
+        "deny", "AT: email address on the ECG list and no own consent",
         "The address is on the Austrian ECG list of people who refuse advertising email.",
         "Die Adresse steht auf der österreichischen ECG-Liste gegen Werbe-E-Mails.",
     ),

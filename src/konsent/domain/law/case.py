@@ -187,10 +187,14 @@ class Case:
     def confirmation_request(self) -> None:
         """One plain request to confirm a sign-up the person just made on this channel."""
         at, channel = self.at, self.channel
+        objection = self.latest_objection()
+        # A sign-up the person has since objected to is no longer waiting for anything.
+        since = objection.at if objection is not None else None
         pending = [
             c for c in self.recipient.consents
             if c.channel is channel
             and c.given_at <= at <= c.given_at + PENDING_SIGNUP_LIFETIME
+            and (since is None or c.given_at > since)
             and (c.doi_confirmed_at is None or c.doi_confirmed_at > at)
             and (c.withdrawn_at is None or c.withdrawn_at > at)
         ]
@@ -349,7 +353,7 @@ class Case:
                 missing.append(
                     self.finding("existing_customer_not_similar", advertised=dissimilar, bought=bought)
                 )
-        if ecg_list and self.recipient.registers.ecg:
+        if ecg_list and channel is Channel.EMAIL and self.recipient.registers.ecg:
             missing.append(self.finding("ecg_list"))
         if missing:
             return missing
