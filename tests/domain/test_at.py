@@ -864,7 +864,7 @@ ROWS = [
 ]
 
 # Rows whose expectation follows from rules.md but which the engine decides differently; not run.
-DISPUTED: list[Row] = []
+
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])

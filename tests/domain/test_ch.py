@@ -874,7 +874,7 @@ ROWS = [
 
 
 # Cases whose expectation follows from rules.md but which the engine decides otherwise; not run.
-DISPUTED: list[Row] = []
+
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])

