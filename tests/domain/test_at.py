@@ -863,7 +863,6 @@ ROWS = [
     ),
 ]
 
-# Rows whose expectation follows from rules.md but which the engine decides differently; not run.
 
 
 

@@ -873,7 +873,6 @@ ROWS = [
 ]
 
 
-# Cases whose expectation follows from rules.md but which the engine decides otherwise; not run.
 
 
 
