@@ -4,11 +4,13 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
-from konsent.domain import decide
+from konsent.cli import consent, customer, db, doi, importer, ledger, org, rights
+from konsent.cli.common import friendly
+from konsent.domain import Channel, Decision, MessageKind, Scenario, decide
 from konsent.domain.explain import explain
 from konsent.scenario import ScenarioError, parse_scenario
 
@@ -20,6 +22,8 @@ app = typer.Typer(
 )
 docs_app = typer.Typer(help="Generate documentation from the rule packs.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
+for module in (db, org, customer, consent, doi, rights, importer, ledger):
+    module.register(app)
 
 
 class Format(StrEnum):
@@ -32,33 +36,66 @@ class Lang(StrEnum):
     EN = "en"
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"konsent: {message}", err=True)
     raise typer.Exit(code)
 
 
 @app.command("decide")
+@friendly
 def decide_command(
     scenario: Annotated[
-        str, typer.Option("--scenario", "-s", help="Scenario JSON file, or - for standard input.")
-    ],
+        str | None, typer.Option("--scenario", "-s", help="Scenario JSON file, or - for standard input.")
+    ] = None,
+    customer_key: Annotated[
+        str | None, typer.Option("--customer", help="A stored customer (id, external id, email or phone).")
+    ] = None,
+    org_key: Annotated[str | None, typer.Option("--org", help="The customer's organisation.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Message kind, with --customer.")] = None,
+    channel: Annotated[str | None, typer.Option(help="Channel, with --customer.")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="Advertised category; repeatable.")] = None,
     output: Annotated[Format, typer.Option("--format", "-f")] = Format.JSON,
     lang: Annotated[Lang, typer.Option("--lang", "-l")] = Lang.EN,
 ) -> None:
-    """Decide one scenario: may this message go to this person now, and on what basis?"""
-    try:
-        text = sys.stdin.read() if scenario == "-" else Path(scenario).read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"scenario: cannot read {scenario}: {exc.strerror}")
-    try:
-        facts = parse_scenario(text)
-    except ScenarioError as exc:
-        fail(str(exc))
-    decision = decide(facts)
+    """Decide one scenario, or a message to a stored customer: may it go now, and on what basis?"""
+    if customer_key is not None:
+        facts, decision = _decide_stored(customer_key, org_key, kind, channel, category or [])
+    else:
+        if scenario is None:
+            fail("scenario: give --scenario FILE (or -), or --customer with --org, --kind and --channel")
+        try:
+            text = sys.stdin.read() if scenario == "-" else Path(scenario).read_text(encoding="utf-8")
+        except OSError as exc:
+            fail(f"scenario: cannot read {scenario}: {exc.strerror}")
+        try:
+            facts = parse_scenario(text)
+        except ScenarioError as exc:
+            fail(str(exc))
+        decision = decide(facts)
     if output is Format.TEXT:
         typer.echo(explain(decision, facts, lang.value))
     else:
         typer.echo(json.dumps(decision.to_dict(lang.value), ensure_ascii=False, indent=2))
+
+
+def _decide_stored(
+    customer_key: str, org_key: str | None, kind: str | None, channel: str | None, categories: list[str]
+) -> tuple[Scenario, Decision]:
+    from konsent.cli.common import app_from_env  # noqa: PLC0415
+    from konsent.services.facts import Asked, decide_for  # noqa: PLC0415
+
+    for name, value, allowed in (
+        ("org", org_key, None), ("kind", kind, MessageKind), ("channel", channel, Channel),
+    ):
+        if value is None:
+            fail(f"{name}: required with --customer")
+        if allowed is not None and value not in {m.value for m in allowed}:
+            fail(f"{name}: must be one of {', '.join(m.value for m in allowed)}")
+    assert org_key is not None
+    assert kind is not None
+    assert channel is not None
+    return decide_for(app_from_env(), org_key, customer_key,
+                      Asked(kind=kind, channel=channel, advertised_categories=tuple(categories)))
 
 
 @app.command("check-scenarios")

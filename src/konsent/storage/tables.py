@@ -1,0 +1,261 @@
+"""The tables. Every row belongs to an organisation (tenant); every query filters by it."""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out — SQLite forgets the zone, PostgreSQL does not."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: konsent stores only timezone-aware moments")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Document = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads it as class configuration
+        datetime: UTCDateTime, dict[str, Any]: Document, list[Any]: Document}
+
+
+def _id() -> Mapped[str]:
+    return mapped_column(String(36), primary_key=True)
+
+
+def _tenant() -> Mapped[str]:
+    return mapped_column(String(36), ForeignKey("organisations.id"), index=True)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = _id()
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    jurisdiction: Mapped[str] = mapped_column(String(2))
+    locale: Mapped[str] = mapped_column(String(5), default="de")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    secret: Mapped[str] = mapped_column(String(64))  # keys suppression hashes and signed links
+    reading: Mapped[str] = mapped_column(String(16), default="prevailing")
+    similar_categories: Mapped[list[Any]] = mapped_column(default=list)
+    sender_name: Mapped[str | None] = mapped_column(String(200))
+    sender_address: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("organisation_id", "external_id"),)
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(16), default="consumer")
+    jurisdiction: Mapped[str | None] = mapped_column(String(2))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    birthday: Mapped[date | None] = mapped_column(Date)
+    registers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    erased_at: Mapped[datetime | None]
+
+
+class ContactPoint(Base):
+    __tablename__ = "contact_points"
+    __table_args__ = (UniqueConstraint("organisation_id", "kind", "value"),)
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    customer_id: Mapped[str] = mapped_column(String(36), ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # email | phone | postal
+    value: Mapped[str] = mapped_column(String(500))  # normalised: lower-case email, E.164 phone
+    created_at: Mapped[datetime]
+
+
+class Purchase(Base):
+    __tablename__ = "purchases"
+    __table_args__ = (UniqueConstraint("organisation_id", "external_id"),)
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    customer_id: Mapped[str] = mapped_column(String(36), ForeignKey("customers.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    occurred_at: Mapped[datetime]
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+    contact_collected: Mapped[list[Any]] = mapped_column(default=list)
+    objection_notice_at_collection: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class ConsentText(Base):
+    """The exact wording a person saw; immutable once a consent points at it."""
+
+    __tablename__ = "consent_texts"
+    __table_args__ = (UniqueConstraint("organisation_id", "key", "version", "locale"),)
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(5))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    first_used_at: Mapped[datetime | None]
+
+
+class LedgerEvent(Base):
+    """Append-only. `body` is what was hashed; the other columns are copies for querying."""
+
+    __tablename__ = "ledger_events"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "seq"),
+        Index("ix_ledger_events_customer", "organisation_id", "customer_id", "seq"),
+    )
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = mapped_column(String(36), ForeignKey("organisations.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[str] = mapped_column(String(36))  # a pseudonym once the customer is erased
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    previous: Mapped[bytes] = mapped_column(LargeBinary)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+    evidence: Mapped[dict[str, Any] | None]  # personal; erased on request, its digest stays hashed
+
+
+class LedgerHead(Base):
+    """The last link of each organisation's chain; appending locks this row."""
+
+    __tablename__ = "ledger_heads"
+
+    organisation_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("organisations.id"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CustomerState(Base):
+    """The projection: fold(ledger events of one customer), kept for fast reads."""
+
+    __tablename__ = "customer_states"
+
+    organisation_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("organisations.id"), primary_key=True
+    )
+    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    state: Mapped[dict[str, Any]]
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class Suppression(Base):
+    """A keyed hash of an address that objected: outlives erasure, blocks resurrection."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("organisation_id", "address_hash", "channel"),)
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    address_hash: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))  # email | sms | phone | post | all
+    scope: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class DoiRequest(Base):
+    __tablename__ = "doi_requests"
+
+    id: Mapped[str] = _id()  # the only thing a confirmation link carries, signed
+    organisation_id: Mapped[str] = _tenant()
+    customer_id: Mapped[str] = mapped_column(String(36), index=True)
+    consent_id: Mapped[str] = mapped_column(String(36))
+    channel: Mapped[str] = mapped_column(String(16))
+    address_hash: Mapped[str] = mapped_column(String(64), index=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # SMS short code, hashed
+    message_id: Mapped[str | None] = mapped_column(String(36))
+    requested_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+
+
+class Message(Base):
+    """A message as sent — part of the proof (what went to whom, on which basis)."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    customer_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(16))
+    to_address: Mapped[str | None] = mapped_column(String(500))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    body_text: Mapped[str | None] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    transport_id: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """What a person changed: kept apart from technical logs, never deleted."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(80))  # namespaced: consent.recorded_by_staff
+    subject: Mapped[str | None] = mapped_column(String(36))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
