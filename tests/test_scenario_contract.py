@@ -73,3 +73,16 @@ def test_malformed_fields_are_named(patch, message):
         parse_scenario({**MINIMAL, **patch})
     assert str(error.value).startswith(message)
     assert "\n" not in str(error.value)
+
+
+def test_an_oversized_scenario_is_refused_before_parsing():
+    padded = {**MINIMAL, "note": "x" * 1_100_000}
+    with pytest.raises(ScenarioError, match="more than the 1,000,000 bytes"):
+        parse_scenario(padded)
+
+
+@pytest.mark.parametrize("text", ["", "[]", "null", '{"jurisdiction": "DE"', "\xff"])
+def test_malformed_json_is_refused_with_one_line(text):
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario(text)
+    assert "\n" not in str(error.value)

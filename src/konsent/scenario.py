@@ -158,8 +158,15 @@ class ScenarioError(ValueError):
     """A malformed scenario; the message is one line that names the field."""
 
 
+MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a page of JSON; more is a mistake or an attack
+
+
 def parse_scenario(source: str | bytes | dict[str, Any]) -> d.Scenario:
     text = json.dumps(source) if isinstance(source, dict) else source
+    size = len(text.encode() if isinstance(text, str) else text)
+    if size > MAX_SCENARIO_BYTES:
+        limit = f"{MAX_SCENARIO_BYTES:,}"
+        raise ScenarioError(f"scenario: {size:,} bytes is more than the {limit} bytes a scenario may have")
     try:
         return ScenarioIn.model_validate_json(text).to_domain()
     except ValidationError as exc:

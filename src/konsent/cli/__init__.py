@@ -8,7 +8,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from konsent.cli import consent, customer, db, doi, importer, ledger, org, rights
+from konsent.cli import audit, consent, customer, db, doi, importer, ledger, org, rights
 from konsent.cli.common import friendly
 from konsent.domain import Channel, Decision, MessageKind, Scenario, decide
 from konsent.domain.explain import explain
@@ -22,7 +22,7 @@ app = typer.Typer(
 )
 docs_app = typer.Typer(help="Generate documentation from the rule packs.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
-for module in (db, org, customer, consent, doi, rights, importer, ledger):
+for module in (db, org, customer, consent, doi, rights, importer, ledger, audit):
     module.register(app)
 
 
@@ -138,10 +138,10 @@ def serve(
     """Run the konsent server."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
-    from konsent.config import Settings  # noqa: PLC0415
+    from konsent.bootstrap import build  # noqa: PLC0415
     from konsent.web.app import create_app  # noqa: PLC0415
 
-    settings = Settings()
+    settings = build(upgrade=True).settings  # the database is migrated before the first request
     host = host or settings.server.host
     port = port or settings.server.port
     typer.echo(f"konsent is running at http://{host}:{port}/  (health: /health, API docs: /docs)")

@@ -1,5 +1,6 @@
 """Engines and units of work, for SQLite (embedded) and PostgreSQL (production)."""
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,19 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
+class _NoResultRows(logging.Filter):
+    """SQLAlchemy logs every fetched row at DEBUG: customers' addresses. Statements may pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_NoResultRows())
+
+
 def make_engine(url: str, **options: Any) -> Engine:
+    # Statement parameters are customers' addresses and IPs: keep them out of logs and errors.
+    options.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
