@@ -13,7 +13,8 @@ def normalise_email(value: str, field: str = "email") -> str:
     try:
         checked = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InputError(field, f"not a valid email address ({exc})") from None
+        # The validator's text quotes the address; say what is wrong without repeating it.
+        raise InputError(field, f"not a valid email address ({_without(str(exc), value)})") from None
     return checked.normalized.lower()
 
 
@@ -23,9 +24,9 @@ def normalise_phone(value: str, field: str = "phone", region: str | None = None)
     try:
         number = phonenumbers.parse(text, None if text.startswith("+") else region)
     except phonenumbers.NumberParseException:
-        raise InputError(field, f"not a phone number: {value!r} (use E.164, e.g. +4915112345678)") from None
+        raise InputError(field, "not a phone number (use E.164, e.g. +4915112345678)") from None
     if not phonenumbers.is_valid_number(number):
-        raise InputError(field, f"not a valid phone number: {value!r}")
+        raise InputError(field, "not a valid phone number (use E.164, e.g. +4915112345678)")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -34,3 +35,10 @@ def normalise_postal(value: str, field: str = "postal_address") -> str:
     if len(lines) < 2:
         raise InputError(field, "needs at least a street line and a town line")
     return "\n".join(lines)
+
+
+def _without(message: str, value: str) -> str:
+    for part in {value, value.strip(), *value.strip().split("@")}:
+        if len(part) > 2:
+            message = message.replace(part, "…")
+    return message

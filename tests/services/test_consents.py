@@ -134,3 +134,11 @@ def test_tenants_never_see_each_others_customers(app, org):
         customers.show(app, other, "anna.berg@example.com")
     # the same person may be a customer of both businesses
     assert customers.add(app, other, NewCustomer(email="anna.berg@example.com")).id != anna.id
+
+
+@pytest.mark.parametrize("field", ["name", "sender_name"])
+def test_an_organisation_name_with_a_line_break_is_refused(app, field):
+    values = {"name": "Salon", "sender_name": "Salon", field: "Salon\r\nBcc: all@example.com"}
+    with pytest.raises(InputError) as error:
+        organisations.create(app, slug="salon-crlf", jurisdiction="DE", **values)
+    assert error.value.field == field

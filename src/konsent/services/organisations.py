@@ -42,6 +42,10 @@ def create(
         raise InputError("locale", "must be de or en")
     if not name.strip():
         raise InputError("name", "must not be empty")
+    # Both end up in mail headers (From, the DOI subject): one line each, or header injection.
+    for field, value in (("name", name), ("sender_name", sender_name or "")):
+        if "\n" in value or "\r" in value:
+            raise InputError(field, "must be one line")
     with app.db.unit_of_work() as session:
         if session.scalar(select(t.Organisation.id).where(t.Organisation.slug == slug)):
             raise Conflict(f"an organisation with slug {slug!r} exists")

@@ -1,0 +1,17 @@
+"""The transport the settings choose for a channel: SMTP when a host is set, else the outbox."""
+
+from konsent.config import Settings
+from konsent.errors import InputError
+from konsent.transports import Transport
+from konsent.transports.file import FileTransport
+from konsent.transports.sms import FileSmsTransport
+from konsent.transports.smtp import SmtpTransport
+
+
+def transport_for(settings: Settings, channel: str) -> Transport:
+    outbox = settings.data_dir / "outbox"
+    if channel == "email":
+        return SmtpTransport(settings.smtp) if settings.smtp.host else FileTransport(outbox)
+    if channel == "sms":
+        return FileSmsTransport(outbox)
+    raise InputError("channel", "konsent sends by email or sms")
