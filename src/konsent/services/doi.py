@@ -111,7 +111,7 @@ def request(
         session.add(t.DoiRequest(
             id=request_id, organisation_id=organisation.id, customer_id=customer.id,
             consent_id=signup.consent_id, channel=channel, address_hash=address_hash,
-            code_hash=_CodeLock(0, _code_digest(organisation.secret, request_id, code)).packed if code else None,
+            code_hash=_code_digest(organisation.secret, request_id, code) if code else None,
             message_id=message_id, requested_at=now, expires_at=expires_at,
         ))
         session.add(t.Message(
@@ -183,16 +183,15 @@ def confirm_code(
             t.DoiRequest.channel == Channel.SMS.value, t.DoiRequest.code_hash.is_not(None),
             (t.DoiRequest.expires_at > now) | t.DoiRequest.confirmed_at.is_not(None),
         ).order_by(t.DoiRequest.requested_at.desc()).with_for_update()))
-        locks = {found.id: _CodeLock.unpack(found.code_hash or "") for found in waiting}
         for found in waiting:
-            usable = found.confirmed_at is not None or locks[found.id].attempts < CODE_ATTEMPTS
-            expected = locks[found.id].digest
+            usable = found.confirmed_at is not None or found.code_attempts < CODE_ATTEMPTS
+            expected = found.code_hash or ""
             if usable and hmac.compare_digest(expected, _code_digest(organisation.secret, found.id, code)):
                 return _confirm_in(session, found, now, confirmation_evidence)
-        open_ = [f for f in waiting if f.confirmed_at is None and locks[f.id].attempts < CODE_ATTEMPTS]
+        open_ = [f for f in waiting if f.confirmed_at is None and f.code_attempts < CODE_ATTEMPTS]
         for found in open_:
             # Every open request counts the guess: several requests must not multiply the tries.
-            found.code_hash = locks[found.id].tried().packed
+            found.code_attempts += 1
         refusal: KonsentError = (
             InputError("code", "does not match; check the digits or use the link in the message")
             if open_ else
@@ -231,38 +230,18 @@ def expire_overdue(app: Konsent) -> int:
     now = app.now()
     with app.db.unit_of_work() as session:
         overdue = list(session.scalars(select(t.DoiRequest).where(
-            t.DoiRequest.expires_at <= now, t.DoiRequest.confirmed_at.is_(None),
+            t.DoiRequest.expires_at <= now, t.DoiRequest.confirmed_at.is_(None), t.DoiRequest.expired_at.is_(None),
         ).order_by(t.DoiRequest.organisation_id, t.DoiRequest.expires_at).with_for_update()))
-        recorded = _expiries_recorded(session, overdue)
         drafts: dict[str, list[ledger.Draft]] = {}
         for found in overdue:
-            if found.id not in recorded:
-                drafts.setdefault(found.organisation_id, []).append(ledger.Draft(
-                    EventType.DOI_EXPIRED, found.customer_id, found.expires_at,
-                    {"consent_id": found.consent_id, "request_id": found.id},
-                ))
+            drafts.setdefault(found.organisation_id, []).append(ledger.Draft(
+                EventType.DOI_EXPIRED, found.customer_id, found.expires_at,
+                {"consent_id": found.consent_id, "request_id": found.id},
+            ))
+            found.expired_at = now
         for organisation_id, own in drafts.items():
             ledger.append(session, organisation_id, own, now=now)
-        return sum(len(own) for own in drafts.values())
-
-
-def _expiries_recorded(session: Session, overdue: list[t.DoiRequest]) -> set[str]:
-    """Request ids that already have their `doi.expired` event: the ledger is the record of it."""
-    recorded: set[str] = set()
-    pairs = sorted({(found.organisation_id, found.customer_id) for found in overdue})
-    for start in range(0, len(pairs), 500):
-        chunk = pairs[start:start + 500]
-        for organisation_id in {o for o, _ in chunk}:
-            bodies = session.scalars(select(t.LedgerEvent.body).where(
-                t.LedgerEvent.organisation_id == organisation_id,
-                t.LedgerEvent.customer_id.in_([c for o, c in chunk if o == organisation_id]),
-                t.LedgerEvent.type == EventType.DOI_EXPIRED.value,
-            ))
-            recorded.update(ledger.event_from_body(body).data["request_id"] for body in bodies)
-    return recorded
-
-
-# --- the pieces --------------------------------------------------------------------------------
+        return len(overdue)
 
 
 def _checked(evidence: dict[str, str] | None) -> dict[str, str]:
@@ -367,25 +346,4 @@ def _compose(
 
 def _code_digest(secret: str, request_id: str, code: str | None) -> str:
     message = f"doi-code:{request_id}:{code}".encode()
-    return hmac.new(bytes.fromhex(secret), message, hashlib.sha256).hexdigest()[:62]
-
-
-@dataclass(frozen=True, slots=True)
-class _CodeLock:
-    """The code's keyed hash and how many wrong tries it has taken, kept together in `code_hash`
-    (`"<tries>:<62 hex digits>"`) because the request row has no column of its own for the count."""
-
-    attempts: int
-    digest: str
-
-    @property
-    def packed(self) -> str:
-        return f"{self.attempts}:{self.digest}"
-
-    def tried(self) -> "_CodeLock":
-        return _CodeLock(self.attempts + 1, self.digest)
-
-    @classmethod
-    def unpack(cls, packed: str) -> "_CodeLock":
-        attempts, _, digest = packed.partition(":")
-        return cls(int(attempts) if attempts.isdigit() else CODE_ATTEMPTS, digest)
+    return hmac.new(bytes.fromhex(secret), message, hashlib.sha256).hexdigest()

@@ -48,7 +48,29 @@ def append(session: Session, organisation_id: str, drafts: Sequence[Draft], *, n
     head = session.execute(
         select(t.LedgerHead).where(t.LedgerHead.organisation_id == organisation_id).with_for_update()
     ).scalar_one()
-    seq, previous = head.seq, head.hash
+    linked = link_drafts(organisation_id, (head.seq, head.hash), drafts, now=now)
+    session.execute(insert(t.LedgerEvent), linked.rows)
+    session.execute(
+        update(t.LedgerHead)
+        .where(t.LedgerHead.organisation_id == organisation_id)
+        .values(seq=linked.head[0], hash=linked.head[1])
+    )
+    _project(session, organisation_id, linked.events)
+    return linked.events
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    rows: list[dict[str, Any]]  # ledger_events rows, ready to insert
+    events: list[Event]
+    head: tuple[int, bytes]  # the new head: last seq and hash
+
+
+def link_drafts(
+    organisation_id: str, head: tuple[int, bytes], drafts: Sequence[Draft], *, now: datetime
+) -> Linked:
+    """The chain links for drafts behind `head`: exactly what `append` stores (bulk loaders reuse it)."""
+    seq, previous = head
     rows: list[dict[str, Any]] = []
     events: list[Event] = []
     for draft in drafts:
@@ -74,14 +96,7 @@ def append(session: Session, organisation_id: str, drafts: Sequence[Draft], *, n
         })
         events.append(Event(seq, draft.id, draft.type, draft.customer, draft.occurred_at, draft.data))
         previous = digest_bytes
-    session.execute(insert(t.LedgerEvent), rows)
-    session.execute(
-        update(t.LedgerHead)
-        .where(t.LedgerHead.organisation_id == organisation_id)
-        .values(seq=seq, hash=previous)
-    )
-    _project(session, organisation_id, events)
-    return events
+    return Linked(rows, events, (seq, previous))
 
 
 def _project(session: Session, organisation_id: str, events: Sequence[Event]) -> None:

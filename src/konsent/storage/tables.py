@@ -218,11 +218,13 @@ class DoiRequest(Base):
     consent_id: Mapped[str] = mapped_column(String(36))
     channel: Mapped[str] = mapped_column(String(16))
     address_hash: Mapped[str] = mapped_column(String(64), index=True)
-    code_hash: Mapped[str | None] = mapped_column(String(64))  # SMS short code, hashed
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # SMS short code, keyed hash
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     message_id: Mapped[str | None] = mapped_column(String(36))
     requested_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
+    expired_at: Mapped[datetime | None]  # when `doi.expired` was recorded
 
 
 class Message(Base):
