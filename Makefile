@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/decide.py
+	$(BIN)/python bench/ledger.py
 
 docs: $(STAMP)
 	$(BIN)/konsent docs legal-basis > docs/legal-basis.md

@@ -15,8 +15,9 @@ class InputError(KonsentError, ValueError):
 
 
 class NotFound(KonsentError, LookupError):
-    def __init__(self, what: str, key: str) -> None:
-        super().__init__(f"{what} not found: {key}")
+    def __init__(self, what: str, key: str, *, personal: bool = False) -> None:
+        # A customer is looked up by email or phone too: such a key is not repeated back.
+        super().__init__(f"{what} not found" if personal else f"{what} not found: {key}")
         self.what = what
 
 

@@ -101,6 +101,10 @@ def give_in(
         evidence=declaration.evidence or None, actor=actor,
     )
     ledger.append(session, organisation.id, [draft], now=now)
+    # An erasure may have committed while we waited for the chain's lock: look again, now locked.
+    session.refresh(customer)
+    if customer.erased_at is not None:
+        raise InputError("customer", "was erased; add the person anew")
     audit.record(
         session, organisation.id, actor=actor, action="consent.recorded_by_staff", at=now,
         subject=customer.id, channel=channel.value, purpose=declaration.purpose,

@@ -161,7 +161,7 @@ def get(session: Session, organisation: t.Organisation, key: str) -> t.Customer:
                 customer = session.get(t.Customer, customer_id)
                 break
     if customer is None or customer.organisation_id != organisation.id:
-        raise NotFound("customer", key)
+        raise NotFound("customer", key, personal=True)
     return customer
 
 
