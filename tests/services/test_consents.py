@@ -142,3 +142,14 @@ def test_an_organisation_name_with_a_line_break_is_refused(app, field):
     with pytest.raises(InputError) as error:
         organisations.create(app, slug="salon-crlf", jurisdiction="DE", **values)
     assert error.value.field == field
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"first_name": "A" * 201}, "first_name"),
+    ({"external_id": "x" * 201}, "external_id"),
+    ({"last_name": "Berg\r\nBcc: all@example.com"}, "last_name"),
+])
+def test_overlong_or_multiline_fields_are_refused_by_name(app, org, fields, field):
+    with pytest.raises(InputError) as error:
+        customers.add(app, org, NewCustomer(email="zoe@example.com", **fields))
+    assert error.value.field == field

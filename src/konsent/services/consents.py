@@ -90,16 +90,7 @@ def give_in(
             raise InputError("text_version_id", "no such consent text in this organisation")
         text.first_used_at = text.first_used_at or now  # from now on the text is frozen
         text_hash = text.sha256
-    data = {
-        "channel": channel.value, "purpose": declaration.purpose, "source": declaration.source,
-        "method": declaration.method, "categories": sorted(set(declaration.categories)),
-        "text_version_id": declaration.text_version_id, "text_sha256": text_hash,
-        "third_party": declaration.third_party, "evidence": declaration.proven_by_record,
-    }
-    draft = ledger.Draft(
-        EventType.CONSENT_GIVEN, customer.id, occurred_at, data,
-        evidence=declaration.evidence or None, actor=actor,
-    )
+    draft = consent_draft(customer.id, declaration, now, text_sha256=text_hash, actor=actor)
     ledger.append(session, organisation.id, [draft], now=now)
     # An erasure may have committed while we waited for the chain's lock: look again, now locked.
     session.refresh(customer)
@@ -111,6 +102,23 @@ def give_in(
         source=declaration.source, proven=declaration.proven_by_record,
     )
     return draft.id
+
+
+def consent_draft(
+    customer_id: str, declaration: ConsentDeclaration, now: datetime, *, text_sha256: str | None = None,
+    actor: str | None = None,
+) -> ledger.Draft:
+    """The `consent.given` event for a checked declaration — the one shape every path records."""
+    data = {
+        "channel": declaration.channel, "purpose": declaration.purpose, "source": declaration.source,
+        "method": declaration.method, "categories": sorted(set(declaration.categories)),
+        "text_version_id": declaration.text_version_id, "text_sha256": text_sha256,
+        "third_party": declaration.third_party, "evidence": declaration.proven_by_record,
+    }
+    return ledger.Draft(
+        EventType.CONSENT_GIVEN, customer_id, declaration.occurred_at or now, data,
+        evidence=declaration.evidence or None, actor=actor,
+    )
 
 
 def withdraw(

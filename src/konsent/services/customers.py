@@ -59,6 +59,13 @@ class NewCustomer:
                 raise InputError(f"registers.{name}", f"unknown register; known: {', '.join(REGISTER_FIELDS)}")
         if self.external_id is not None and not self.external_id.strip():
             raise InputError("external_id", "must not be blank")
+        # The columns' sizes, checked here so that a long value is a named refusal, not a database error.
+        for name, limit in (("external_id", 200), ("first_name", 200), ("last_name", 200), ("postal_address", 500)):
+            value = getattr(self, name)
+            if value is not None and len(value) > limit:
+                raise InputError(name, f"is longer than {limit} characters")
+            if value is not None and name != "postal_address" and any(c in value for c in "\r\n\x00"):
+                raise InputError(name, "must be one line")
 
 
 @dataclass(frozen=True)

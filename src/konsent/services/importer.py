@@ -21,9 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from konsent.domain import Channel, ConsentSource
-from konsent.domain.ledger import EventType
 from konsent.errors import InputError, KonsentError
-from konsent.services import audit, customers, organisations, suppression
+from konsent.services import audit, consents, customers, organisations, suppression
 from konsent.services.consents import ConsentDeclaration
 from konsent.services.context import Konsent
 from konsent.services.customers import NewCustomer
@@ -76,8 +75,6 @@ COUNTRIES = {"de": "DE", "deu": "DE", "deutschland": "DE", "germany": "DE", "at"
 LANGUAGES = {"de": "de", "deutsch": "de", "german": "de", "en": "en", "englisch": "en", "english": "en"}
 WHAT = {"email": "email address", "phone": "phone number", "postal": "postal address",
         "external_id": "external id"}
-MAX_TEXT = 200  # the width of names and external ids in the tables
-MAX_CONTACT = 500  # and of a contact point
 IGNORE = "ignore"
 CHUNK = 500  # values per IN (...) lookup: far below every database's parameter limit
 BATCH = 500  # rows written per round: progress to show, and statements of a sensible size
@@ -340,10 +337,6 @@ class _Checker:
                     contacts[kind] = normalise(value)
                 except InputError as error:
                     record.problem(error.field, _without_value(error))
-                    continue
-                if len(contacts[kind]) > MAX_CONTACT:
-                    record.problem("postal_address" if kind == "postal" else kind,
-                                   f"is longer than {MAX_CONTACT} characters")
         if not (new.email or new.phone or new.postal_address or new.external_id):
             record.problem("row", "has no email, phone, postal address or external id")
         try:
@@ -423,8 +416,7 @@ class _Cells:
         value = self.text(name)
         if value is not None and any(ord(c) < 32 or ord(c) == 127 for c in value):
             self.problem(name, "must be one line without control characters")
-        elif value is not None and len(value) > MAX_TEXT:
-            self.problem(name, f"is longer than {MAX_TEXT} characters")
+            return None  # reported once here; NewCustomer.check must not see it again
         return value
 
     def choice(self, name: str, choices: Mapping[str, str], message: str, *, prefix: bool = False) -> str | None:
@@ -624,10 +616,4 @@ def _write_batch(
 
 
 def _consent(customer_id: str, declaration: ConsentDeclaration, now: datetime) -> ledger.Draft:
-    """The event `consents.give_in` records for a checked declaration without a consent text."""
-    return ledger.Draft(EventType.CONSENT_GIVEN, customer_id, declaration.occurred_at or now, {
-        "channel": declaration.channel, "purpose": declaration.purpose, "source": declaration.source,
-        "method": declaration.method, "categories": sorted(set(declaration.categories)),
-        "text_version_id": None, "text_sha256": None, "third_party": declaration.third_party,
-        "evidence": declaration.proven_by_record,
-    })
+    return consents.consent_draft(customer_id, declaration, now)
