@@ -113,6 +113,7 @@ class ContactPoint(Base):
     kind: Mapped[str] = mapped_column(String(16))  # email | phone | postal
     value: Mapped[str] = mapped_column(String(500))  # normalised: lower-case email, E.164 phone
     created_at: Mapped[datetime]
+    bounced_at: Mapped[datetime | None]  # a hard bounce: nothing more is sent to this address
 
 
 class Purchase(Base):
@@ -247,6 +248,108 @@ class Message(Base):
     sent_at: Mapped[datetime | None]
     transport_id: Mapped[str | None] = mapped_column(String(500))
     error: Mapped[str | None] = mapped_column(Text)
+    outbox_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    template_id: Mapped[str | None] = mapped_column(String(36))  # the exact template version used
+    states: Mapped[dict[str, Any] | None] = mapped_column(default=dict)  # state -> when it was entered
+
+
+class MessageTemplate(Base):
+    """A message's wording per channel and locale; editing makes a new version, old ones stay."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("organisation_id", "key", "channel", "locale", "version"),)
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    key: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(5))
+    version: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str | None] = mapped_column(String(500))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    channels: Mapped[list[Any]] = mapped_column(default=list)
+    advertised_categories: Mapped[list[Any]] = mapped_column(default=list)
+    template_key: Mapped[str] = mapped_column(String(100))
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the segment filter
+    scheduled_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20))  # draft|scheduled|sending|paused|cancelled|completed
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Automation(Base):
+    __tablename__ = "automations"
+    __table_args__ = (UniqueConstraint("organisation_id", "trigger", "channel"),)
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    trigger: Mapped[str] = mapped_column(String(40))  # booking_confirmation, appointment_reminder, ...
+    channel: Mapped[str] = mapped_column(String(16))
+    template_key: Mapped[str] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # e.g. {"hours_before": 24}
+    created_at: Mapped[datetime]
+
+
+class HostEvent(Base):
+    """An event the host system posted (booking created, order shipped); its key makes it count once."""
+
+    __tablename__ = "host_events"
+    __table_args__ = (UniqueConstraint("organisation_id", "idempotency_key"),)
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+
+
+class OutboxItem(Base):
+    """One message to one recipient, written with its decision in the scheduling transaction;
+    workers claim, re-decide, send and record it. `dedupe_key` makes it happen at most once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "dedupe_key"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    customer_id: Mapped[str] = mapped_column(String(36), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    campaign_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    automation_id: Mapped[str | None] = mapped_column(String(36))
+    template_key: Mapped[str] = mapped_column(String(100))
+    advertised_categories: Mapped[list[Any]] = mapped_column(default=list)
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)  # e.g. the booking's time for a reminder
+    status: Mapped[str] = mapped_column(String(20))  # queued|in_flight|sent|failed|awaiting_retry|withheld
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None]
+    decision: Mapped[dict[str, Any]]  # the decision when it was scheduled
+    message_id: Mapped[str | None] = mapped_column(String(36))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class AuditEntry(Base):
