@@ -8,7 +8,22 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from konsent.cli import audit, consent, customer, db, doi, importer, ledger, org, rights
+from konsent.cli import (
+    audit,
+    automation,
+    campaign,
+    consent,
+    customer,
+    db,
+    doi,
+    importer,
+    ledger,
+    org,
+    rights,
+    sms,
+    template,
+    worker,
+)
 from konsent.cli.common import friendly
 from konsent.domain import Channel, Decision, MessageKind, Scenario, decide
 from konsent.domain.explain import explain
@@ -22,7 +37,8 @@ app = typer.Typer(
 )
 docs_app = typer.Typer(help="Generate documentation from the rule packs.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
-for module in (db, org, customer, consent, doi, rights, importer, ledger, audit):
+for module in (db, org, customer, consent, doi, rights, importer, ledger, audit, template, campaign, automation,
+               worker, sms):
     module.register(app)
 
 
