@@ -1,8 +1,9 @@
 """Settings, one section per concern; environment variables KONSENT__SECTION__KEY override them."""
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,9 +27,38 @@ class SmtpSettings(BaseModel):
     timeout: float = 30.0
 
 
+class SmsSettings(BaseModel):
+    """SMS through an HTTP provider (docs/sms-providers.md); `file` writes .txt files under data/outbox."""
+
+    provider: Literal["file", "twilio", "webhook"] = "file"
+    url: str | None = None  # twilio: API base (default https://api.twilio.com); webhook: the endpoint
+    account: str | None = None  # twilio: the Account SID
+    token: SecretStr | None = None  # twilio: the auth token (it also signs inbound webhooks); webhook: bearer
+    signing_secret: SecretStr | None = None  # webhook: HMAC-SHA256 key of request bodies, both directions
+    sender: str | None = None  # the sender id: an E.164 number, up to 11 letters/digits, or an MG… service
+    timeout: float = 10.0
+
+
 class DoiSettings(BaseModel):
     lifetime_days: int = 7
     max_per_address_per_day: int = 3
+
+
+class DispatchSettings(BaseModel):
+    """The outbox worker. Rates are per worker process: with several workers, divide the provider's limit."""
+
+    batch: int = Field(default=500, ge=1, le=10_000)  # outbox rows claimed per transaction
+    concurrency: int = Field(default=32, ge=1, le=1_000)  # messages in flight at once (SMTP connections)
+    lease_seconds: float = Field(default=120.0, gt=0)  # a worker that stops answering loses its rows after this
+    max_attempts: int = Field(default=8, ge=1)  # temporary failures tried this often, then failed
+    retry_base_seconds: float = Field(default=60.0, gt=0)  # the first retry waits about this long, then doubling
+    retry_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    idle_seconds: float = Field(default=2.0, gt=0)  # between polls when nothing is due
+    email_per_second: float | None = Field(default=None, gt=0)
+    email_per_window: int | None = Field(default=None, ge=1)  # e.g. a provider's hourly quota
+    sms_per_second: float | None = Field(default=None, gt=0)
+    sms_per_window: int | None = Field(default=None, ge=1)
+    window_seconds: float = Field(default=3600.0, gt=0)  # the sliding window of the *_per_window limits
 
 
 class Settings(BaseSettings):
@@ -41,7 +71,9 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     database: DatabaseSettings = DatabaseSettings()
     smtp: SmtpSettings = SmtpSettings()
+    sms: SmsSettings = SmsSettings()
     doi: DoiSettings = DoiSettings()
+    dispatch: DispatchSettings = DispatchSettings()
 
     @property
     def database_url(self) -> str:

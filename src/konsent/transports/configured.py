@@ -1,4 +1,5 @@
-"""The transport the settings choose for a channel: SMTP when a host is set, else the outbox."""
+"""The transport the settings choose for a channel: SMTP when a host is set, an SMS provider when one
+is named; otherwise the outbox folder, so that development sends nothing to anyone."""
 
 from konsent.config import Settings
 from konsent.errors import InputError
@@ -13,5 +14,9 @@ def transport_for(settings: Settings, channel: str) -> Transport:
     if channel == "email":
         return SmtpTransport(settings.smtp) if settings.smtp.host else FileTransport(outbox)
     if channel == "sms":
-        return FileSmsTransport(outbox)
+        if settings.sms.provider == "file":
+            return FileSmsTransport(outbox)
+        from konsent.transports.sms_http import HttpSmsTransport  # noqa: PLC0415 - httpx only when configured
+
+        return HttpSmsTransport(settings.sms)
     raise InputError("channel", "konsent sends by email or sms")
