@@ -153,3 +153,9 @@ def test_overlong_or_multiline_fields_are_refused_by_name(app, org, fields, fiel
     with pytest.raises(InputError) as error:
         customers.add(app, org, NewCustomer(email="zoe@example.com", **fields))
     assert error.value.field == field
+
+
+def test_an_unknown_time_zone_is_refused(app):
+    with pytest.raises(InputError) as error:
+        organisations.create(app, slug="salon-tz", name="Salon", jurisdiction="DE", timezone="Mars/Olympus_Mons")
+    assert error.value.field == "timezone"

@@ -16,5 +16,6 @@ def test_a_dedupe_key_is_queued_once(app, org):
         assert outbox.enqueue(session, org, [entry("a", app), entry("b", app)], now=app.now()) == 2
     with app.db.unit_of_work() as session:
         assert outbox.enqueue(session, org, [entry("b", app), entry("c", app)], now=app.now()) == 1
-        queued = session.scalar(select(func.count()).select_from(t.OutboxItem).where(t.OutboxItem.organisation_id == org))
+        mine = select(func.count()).select_from(t.OutboxItem).where(t.OutboxItem.organisation_id == org)
+        queued = session.scalar(mine)
     assert queued == 3

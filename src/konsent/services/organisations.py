@@ -4,6 +4,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,6 +41,10 @@ def create(
         raise InputError("reading", "must be prevailing or strict")
     if locale not in {"de", "en"}:
         raise InputError("locale", "must be de or en")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError("timezone", "not a known time zone (e.g. Europe/Berlin)") from None
     if not name.strip():
         raise InputError("name", "must not be empty")
     # Both end up in mail headers (From, the DOI subject): one line each, or header injection.

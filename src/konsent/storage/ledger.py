@@ -5,15 +5,24 @@ writers with BEGIN IMMEDIATE), so any number of processes on any number of machi
 one linear chain per organisation.
 """
 
+import gc
+import inspect
 import json
 import secrets
 import uuid
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
+from operator import add
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+import psycopg
+from psycopg.types.string import ByteaBinaryLoader
+from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session
 
 from konsent.domain import chain
@@ -45,17 +54,15 @@ def append(session: Session, organisation_id: str, drafts: Sequence[Draft], *, n
     """Append events in order, as one link each, and bring the customers' projections along."""
     if not drafts:
         return []
-    head = session.execute(
-        select(t.LedgerHead).where(t.LedgerHead.organisation_id == organisation_id).with_for_update()
-    ).scalar_one()
-    linked = link_drafts(organisation_id, (head.seq, head.hash), drafts, now=now)
-    session.execute(insert(t.LedgerEvent), linked.rows)
-    session.execute(
-        update(t.LedgerHead)
-        .where(t.LedgerHead.organisation_id == organisation_id)
-        .values(seq=linked.head[0], hash=linked.head[1])
-    )
-    _project(session, organisation_id, linked.events)
+    session.flush()
+    # A fixed few statements per call, whatever the number of events, and none through the ORM:
+    # at a thousand appends a second its bookkeeping would cost more than the durable commit.
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        linked = _append_postgresql(_driver(connection), organisation_id, drafts, now=now)
+    else:
+        linked = _append_sqlite(connection, organisation_id, drafts, now=now)
+    _forget(session, organisation_id, list(dict.fromkeys(event.customer for event in linked.events)))
     return linked.events
 
 
@@ -99,23 +106,119 @@ def link_drafts(
     return Linked(rows, events, (seq, previous))
 
 
-def _project(session: Session, organisation_id: str, events: Sequence[Event]) -> None:
+def _projections(organisation_id: str, stored: Mapping[str, Any], events: Sequence[Event]) -> list[dict[str, Any]]:
+    """The customer_states rows after `events`, from the rows stored before them."""
     by_customer: dict[str, list[Event]] = {}
     for event in events:
         by_customer.setdefault(event.customer, []).append(event)
+    rows = []
     for customer, own in by_customer.items():
-        stored = session.get(t.CustomerState, (organisation_id, customer))
-        state = state_from_dict(stored.state) if stored else CustomerState()
+        state = state_from_dict(stored[customer]) if customer in stored else CustomerState()
         for event in own:
             state = apply(state, event)
-        document = state_to_dict(state)
-        if stored is None:
-            session.add(t.CustomerState(
-                organisation_id=organisation_id, customer_id=customer, state=document,
-                last_seq=state.last_seq,
-            ))
-        else:
-            stored.state, stored.last_seq = document, state.last_seq
+        rows.append({"organisation_id": organisation_id, "customer_id": customer, "state": state_to_dict(state),
+                     "last_seq": state.last_seq})
+    return rows
+
+
+def _append_sqlite(connection: Connection, organisation_id: str, drafts: Sequence[Draft], *, now: datetime) -> Linked:
+    head = connection.execute(_HEAD_FOR_UPDATE, {"org": organisation_id}).one()
+    linked = link_drafts(organisation_id, (head.seq, head.hash), drafts, now=now)
+    customers = list(dict.fromkeys(event.customer for event in linked.events))
+    stored: dict[str, Any] = dict(connection.execute(_STATES, {"org": organisation_id, "customers": customers}).all())
+    connection.execute(insert(t.LedgerEvent), linked.rows)
+    connection.execute(_MOVE_HEAD, {"org": organisation_id, "seq": linked.head[0], "hash": linked.head[1]})
+    connection.execute(_UPSERT_STATE, _projections(organisation_id, stored, linked.events))
+    return linked
+
+
+_HEAD_FOR_UPDATE = (
+    select(t.LedgerHead.seq, t.LedgerHead.hash)
+    .where(t.LedgerHead.organisation_id == bindparam("org")).with_for_update()
+)
+_STATES = select(t.CustomerState.customer_id, t.CustomerState.state).where(
+    t.CustomerState.organisation_id == bindparam("org"),
+    t.CustomerState.customer_id.in_(bindparam("customers", expanding=True)),
+)
+_MOVE_HEAD = (
+    update(t.LedgerHead).where(t.LedgerHead.organisation_id == bindparam("org"))
+    .values(seq=bindparam("seq"), hash=bindparam("hash"))
+)
+_NEW_STATE = sqlite.insert(t.CustomerState)
+_UPSERT_STATE = _NEW_STATE.on_conflict_do_update(
+    index_elements=[t.CustomerState.organisation_id, t.CustomerState.customer_id],
+    set_={"state": _NEW_STATE.excluded.state, "last_seq": _NEW_STATE.excluded.last_seq},
+)
+
+
+def _append_postgresql(
+    driver: psycopg.Connection[Any], organisation_id: str, drafts: Sequence[Draft], *, now: datetime
+) -> Linked:
+    # Straight to psycopg, in the session's transaction: three statements and a quarter less
+    # of the client's CPU than through SQLAlchemy, which is most of an append's time.
+    with driver.cursor() as cursor:
+        head = cursor.execute(_PG_HEAD_FOR_UPDATE, (organisation_id,)).fetchone()
+        if head is None:
+            raise NoResultFound(f"no ledger head for organisation {organisation_id}")
+        linked = link_drafts(organisation_id, head, drafts, now=now)
+        customers = list(dict.fromkeys(event.customer for event in linked.events))
+        stored = dict(cursor.execute(_PG_STATES, (organisation_id, customers)).fetchall())
+        events = []
+        for row in linked.rows:
+            _refuse_naive(row["occurred_at"])
+            events.append({
+                "id": row["id"], "seq": row["seq"], "type": row["type"], "customer_id": row["customer_id"],
+                "occurred_at": row["occurred_at"].isoformat(), "body": row["body"].hex(),
+                "previous": row["previous"].hex(), "hash": row["hash"].hex(), "evidence": row["evidence"],
+            })
+        cursor.execute(_PG_WRITE, {
+            "org": organisation_id, "recorded_at": _refuse_naive(now), "events": json.dumps(events),
+            "states": json.dumps(_projections(organisation_id, stored, linked.events)),
+            "seq": linked.head[0], "hash": linked.head[1],
+        })
+    return linked
+
+
+def _refuse_naive(moment: datetime) -> datetime:
+    if moment.tzinfo is None:  # as the column type refuses it on the way through SQLAlchemy
+        raise ValueError("naive datetime: konsent stores only timezone-aware moments")
+    return moment
+
+
+_PG_HEAD_FOR_UPDATE = "SELECT seq, hash FROM ledger_heads WHERE organisation_id = %s FOR UPDATE"
+_PG_STATES = "SELECT customer_id, state FROM customer_states WHERE organisation_id = %s AND customer_id = ANY(%s)"
+# The events, the head and the projections in one statement whose text does not depend on the
+# number of events: one round trip, and one parameter per kind instead of one per value. Binary
+# columns travel as hex.
+_PG_WRITE = """
+    WITH events AS (
+        INSERT INTO ledger_events (id, organisation_id, seq, type, customer_id, occurred_at, recorded_at,
+                                   body, previous, hash, evidence)
+        SELECT e.id, %(org)s, e.seq, e.type, e.customer_id, e.occurred_at, %(recorded_at)s,
+               decode(e.body, 'hex'), decode(e.previous, 'hex'), decode(e.hash, 'hex'), coalesce(e.evidence, 'null')
+        FROM jsonb_to_recordset(%(events)s::jsonb) AS e(id text, seq integer, type text, customer_id text,
+             occurred_at timestamptz, body text, previous text, hash text, evidence jsonb)
+    ), head AS (
+        UPDATE ledger_heads SET seq = %(seq)s, hash = %(hash)s WHERE organisation_id = %(org)s
+    )
+    INSERT INTO customer_states (organisation_id, customer_id, state, last_seq)
+    SELECT %(org)s, s.customer_id, s.state, s.last_seq
+    FROM jsonb_to_recordset(%(states)s::jsonb) AS s(customer_id text, state jsonb, last_seq integer)
+    ON CONFLICT (organisation_id, customer_id) DO UPDATE SET state = excluded.state, last_seq = excluded.last_seq
+"""
+
+
+def _driver(connection: Connection) -> psycopg.Connection[Any]:
+    return connection.connection.driver_connection  # type: ignore[return-value]
+
+
+def _forget(session: Session, organisation_id: str, customers: Sequence[str]) -> None:
+    # The rows were written past the ORM: an instance this session loaded before must be reread.
+    keys = [session.identity_key(t.LedgerHead, organisation_id),
+            *(session.identity_key(t.CustomerState, (organisation_id, customer)) for customer in customers)]
+    for key in keys:
+        if (instance := session.identity_map.get(key)) is not None:
+            session.expire(instance)
 
 
 def events_of(session: Session, organisation_id: str, customer: str) -> list[Event]:
@@ -186,45 +289,143 @@ class Verification:
         return not self.breaks
 
 
-def verify(session: Session, organisation_id: str, *, batch: int = 20_000) -> Verification:
+def verify(session: Session, organisation_id: str, *, batch: int = 2_000) -> Verification:
     """Recompute every link; on a break, name each event where and how the chain is broken."""
+    session.flush()
+    intact = _walk(session, organisation_id, batch)
+    if intact is not None:
+        return intact
     head_row = session.get(t.LedgerHead, organisation_id)
     head = (head_row.seq, head_row.hash) if head_row else None
     dialect = session.get_bind().dialect.name
     mismatched = set(session.execute(_COLUMN_MISMATCH[dialect], {"org": organisation_id}).scalars())
-
-    def stream() -> Generator[chain.ChainRow, None, None]:
-        result = session.execute(
-            select(t.LedgerEvent.seq, t.LedgerEvent.id, t.LedgerEvent.previous, t.LedgerEvent.body,
-                   t.LedgerEvent.hash)
-            .where(t.LedgerEvent.organisation_id == organisation_id)
-            .order_by(t.LedgerEvent.seq)
-            .execution_options(yield_per=batch)
-        )
-        try:
-            for seq, event_id, previous, body, digest in result:
-                yield chain.ChainRow(seq, event_id, bytes(previous), bytes(body), bytes(digest),
-                                     seq not in mismatched)
-        finally:
-            result.close()
-
-    count = 0
-
-    def counted(rows: Iterable[chain.ChainRow]) -> Iterator[chain.ChainRow]:
-        nonlocal count
-        for row in rows:
-            count += 1
-            yield row
-
-    if not mismatched:
-        rows_in_order = stream()
-        try:
-            if chain.intact(counted(rows_in_order), head):
-                return Verification(count, head[0] if head else 0, [])
-        finally:
-            rows_in_order.close()
-    rows = list(stream())
+    result = session.execute(
+        select(t.LedgerEvent.seq, t.LedgerEvent.id, t.LedgerEvent.previous, t.LedgerEvent.body,
+               t.LedgerEvent.hash)
+        .where(t.LedgerEvent.organisation_id == organisation_id)
+        .order_by(t.LedgerEvent.seq)
+        .execution_options(yield_per=batch)
+    )
+    rows = [
+        chain.ChainRow(seq, event_id, bytes(previous), bytes(body), bytes(digest), seq not in mismatched)
+        for seq, event_id, previous, body, digest in result
+    ]
     return Verification(len(rows), head[0] if head else 0, chain.find_breaks(rows, head))
+
+
+# The fast path's one statement (one snapshot: appends committing meanwhile are simply not there
+# yet) returns, per event in seq order: seq, previous + body, hash, id, whether the database found
+# the customer, seq and type copies where a canonical body holds them, and, on the last event
+# only, the head's hash. A body's first `,"customer":` is its own (only the actor comes before it)
+# and seq, type and v close it. A copy holding a quote or backslash would need JSON's escaping
+# to compare: it fails here, and the slow path judges it.
+_CUSTOMER_AT = "'\\x2c22637573746f6d6572223a'::bytea"  # ,"customer":
+_WALK = {
+    "postgresql": f"""
+        SELECT e.seq, e.previous || e.body, e.hash, e.id,
+            octet_length(e.previous) = 32
+            AND strpos(e.customer_id, '"') = 0 AND strpos(e.customer_id, '\\') = 0
+            AND strpos(e.type, '"') = 0 AND strpos(e.type, '\\') = 0
+            AND strpos(e.id, '"') = 0 AND strpos(e.id, '\\') = 0
+            AND position({_CUSTOMER_AT} IN e.body) > 0
+            AND position({_CUSTOMER_AT} IN e.body)
+                = position(convert_to(',"customer":"' || e.customer_id || '","data":', 'UTF8') IN e.body)
+            AND substr(e.body, octet_length(e.body) - octet_length(e.type) - octet_length(e.seq::text) - 23)
+                = convert_to(',"seq":' || e.seq || ',"type":"' || e.type || '","v":1}}', 'UTF8'),
+            CASE WHEN e.seq IS NOT DISTINCT FROM nullif(h.seq, 0) THEN h.hash END
+        FROM ledger_heads h LEFT JOIN LATERAL (
+            SELECT seq, previous, body, hash, id, customer_id, type FROM ledger_events
+            WHERE organisation_id = h.organisation_id ORDER BY seq
+        ) e ON true
+        WHERE h.organisation_id = %(org)s""",
+    "sqlite": """
+        SELECT e.seq, e.previous, e.body, e.hash, CAST(e.id AS BLOB),
+            length(e.previous) = 32
+            AND instr(e.customer_id, '"') = 0 AND instr(e.customer_id, '\\') = 0
+            AND instr(e.type, '"') = 0 AND instr(e.type, '\\') = 0
+            AND instr(e.id, '"') = 0 AND instr(e.id, '\\') = 0
+            AND instr(e.body, X'2c22637573746f6d6572223a') > 0
+            AND instr(e.body, X'2c22637573746f6d6572223a')
+                = instr(e.body, CAST(',"customer":"' || e.customer_id || '","data":' AS BLOB))
+            AND substr(e.body, -length(CAST(',"seq":' || e.seq || ',"type":"' || e.type || '","v":1}' AS BLOB)))
+                = CAST(',"seq":' || e.seq || ',"type":"' || e.type || '","v":1}' AS BLOB),
+            CASE WHEN e.seq IS nullif(h.seq, 0) THEN h.hash END
+        FROM ledger_heads h LEFT JOIN ledger_events e ON e.organisation_id = h.organisation_id
+        WHERE h.organisation_id = ? ORDER BY e.seq""",
+}
+
+
+def _walk(session: Session, organisation_id: str, batch: int) -> Verification | None:
+    """The whole chain intact, or None: then the slow path names what is broken."""
+    walk = chain.Walk(organisation_id)
+    holds, head = True, None
+    with _collector_paused():
+        # Every batch is read even after one fails: leaving the stream early aborts the transaction.
+        for seqs, links, hashes, ids, agree, heads in _batches(session, organisation_id, batch):
+            head = heads[-1]
+            if seqs[0] is not None:  # None: the head row of a chain without events
+                holds = holds and all(agree) and walk.step(seqs, links, hashes, ids)
+    if not holds or head is None or head != walk.last:
+        return None
+    return Verification(walk.events, walk.events, [])
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    # Each batch is thousands of fresh tuples that cannot form cycles; the cyclic collector would
+    # walk them, and the rest of the heap, over and over (a sixth of the walk's time).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+_Columns = tuple[Sequence[Any], ...]
+# libpq 17 and psycopg 3.2 deliver rows in chunks while the server keeps sending, so hashing
+# overlaps the scan; before that, a server-side cursor fetches a batch per round trip.
+_CHUNKED = psycopg.pq.version() >= 170_000 and "size" in inspect.signature(psycopg.Cursor.stream).parameters
+
+
+def _batches(session: Session, organisation_id: str, size: int) -> Iterator[_Columns]:
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        result = connection.exec_driver_sql(_WALK["sqlite"], (organisation_id,))
+        for rows in result.partitions(size):
+            seqs, previous, bodies, hashes, ids, agree, heads = zip(*rows, strict=True)
+            links = tuple(map(add, previous, bodies)) if seqs[0] is not None else bodies
+            yield seqs, links, hashes, ids, agree, heads
+        return
+    driver = _driver(connection)
+    params = {"org": organisation_id}
+    with driver.cursor(binary=True) if _CHUNKED else driver.cursor("konsent_walk", binary=True) as cursor:
+        for name in ("text", "varchar"):  # ids arrive as the bytes the body is compared with
+            cursor.adapters.register_loader(name, ByteaBinaryLoader)
+        with _no_sorting(driver):
+            if _CHUNKED:
+                stream = cursor.stream(_WALK["postgresql"], params, binary=True, size=size)
+                while chunk := list(islice(stream, size)):
+                    yield tuple(zip(*chunk, strict=True))
+            else:
+                cursor.execute(_WALK["postgresql"], params)
+                while chunk := cursor.fetchmany(size):
+                    yield tuple(zip(*chunk, strict=True))
+
+
+@contextmanager
+def _no_sorting(driver: psycopg.Connection[Any]) -> Iterator[None]:
+    # Where one organisation holds most of the table the planner prefers reading it whole and
+    # sorting, which holds back every row until the last is read (and spills a big ledger to
+    # disk); the (organisation, seq) index hands them over in order as they come. The setting
+    # lasts for this statement only: it is put back before the caller's transaction goes on.
+    before = driver.execute("SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)").fetchone()
+    try:
+        yield
+    finally:
+        if before and driver.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+            driver.execute("SELECT set_config('enable_sort', %s, true)", (before[0],))
 
 
 def start_chain(session: Session, organisation_id: str) -> None:

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -364,3 +365,82 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(80))  # namespaced: consent.recorded_by_staff
     subject: Mapped[str | None] = mapped_column(String(36))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class FactPart(Base):
+    """A part of a fact signature (domain/audience.py): the customer, their consents on a channel, or
+    the goods they bought giving its address. Numbered from 1 per organisation and kind, so that a
+    preview can hand the database an array saying what each number means to one campaign."""
+
+    __tablename__ = "fact_parts"
+    __table_args__ = (UniqueConstraint("organisation_id", "kind", "digest"),)
+
+    organisation_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("organisations.id"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # core | consents | bought
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[int] = mapped_column(BigInteger)
+    facts: Mapped[Any] = mapped_column(Document)
+    created_at: Mapped[datetime]
+
+
+class CustomerSignature(Base):
+    """The audience projection: a customer's fact signature on a channel, as the numbers of its three
+    parts, from `since` on and after its next two changes, known until `until`. Previews group a
+    million customers by it in one index-only scan."""
+
+    __tablename__ = "customer_signatures"
+    __table_args__ = (
+        # Without the moments, equal signatures share one index entry (PostgreSQL deduplicates): the
+        # preview counts everyone from this small index and corrects for the few changed by then.
+        Index("ix_customer_signatures_parts", "organisation_id", "channel", "core", "consents", "bought"),
+        Index("ix_customer_signatures_next", "organisation_id", "channel", "next_at"),
+        Index("ix_customer_signatures_since", "organisation_id", "channel", "since"),
+    )
+
+    organisation_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("organisations.id"), primary_key=True
+    )
+    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    since: Mapped[datetime]
+    core: Mapped[int] = mapped_column(Integer)
+    consents: Mapped[int] = mapped_column(Integer)
+    bought: Mapped[int] = mapped_column(Integer)
+    next_at: Mapped[datetime]
+    next_core: Mapped[int | None] = mapped_column(Integer)
+    next_consents: Mapped[int | None] = mapped_column(Integer)
+    next_bought: Mapped[int | None] = mapped_column(Integer)
+    later_at: Mapped[datetime]
+    later_core: Mapped[int | None] = mapped_column(Integer)
+    later_consents: Mapped[int | None] = mapped_column(Integer)
+    later_bought: Mapped[int | None] = mapped_column(Integer)
+    until: Mapped[datetime]
+
+
+class SignatureCount(Base):
+    """How many customers' rows in `customer_signatures` hold each stored signature (slot 0): kept with
+    the rows, so that a preview reads a few thousand counts instead of a million rows."""
+
+    __tablename__ = "signature_counts"
+
+    organisation_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("organisations.id"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    core: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consents: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bought: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customers: Mapped[int] = mapped_column(Integer)
+
+
+class AudienceBuild(Base):
+    """An organisation whose audience projection covers every customer (built, then kept current)."""
+
+    __tablename__ = "audience_builds"
+
+    organisation_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("organisations.id"), primary_key=True
+    )
+    built_at: Mapped[datetime]
