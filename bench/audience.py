@@ -9,11 +9,15 @@ all bulk-loaded with COPY. Then, in the same run and after VACUUM ANALYZE:
 
   floor    SELECT count(*) FROM customers WHERE organisation_id = … (through the same engine)
   preview  campaigns.preview(): a product ad for hair care by email, with its full breakdown —
-           included by basis, warnings, every reason with its count, examples and sentence
+           included by basis, warnings, every reason with its count, examples and sentence —
+           first as the first preview in a process (no part numbered, no key decided yet: what
+           `konsent campaign preview` costs), then again in the same process (a server)
 
-each timed `--runs` times (median and best), their ratio, the query plans (EXPLAIN ANALYZE), and a
-spot check: `--check` random customers decided alone through `facts.decide_for` must agree with
-the preview's signatures. Also printed: the same preview by email and SMS, and with a segment.
+each timed `--runs` times, interleaved (median, best and first), their ratios, the query plans
+(EXPLAIN ANALYZE), and a spot check: `--check` random customers decided alone through
+`facts.decide_for` must agree with the decision the preview counted them under. Also printed: the
+same preview by email and SMS, and with a segment (tags and last visit: a join, not the counts).
+`--profile` prints where a first preview spends its time.
 
 Run: `.venv/bin/python bench/audience.py [--customers N] [--runs R]`. Creates and drops its own
 database on postgresql://postgres@127.0.0.1:5432. Prints; never asserts.
@@ -250,6 +254,7 @@ def project(app: Konsent, connection: psycopg.Connection[Any], organisation_id: 
             values = [numbers.row(cid, channel, known) for cid, channel, known in rows]
             copy(connection, "customer_signatures", ", ".join(values[0]), [tuple(v.values()) for v in values])
         parts = Counter(kind for kind, _ in numbers.known)
+    connection.commit()  # the rows, before they are counted
     with app.db.unit_of_work() as session:
         audience.recount(session, organisation_id)
     print(f"  numbered parts: {dict(parts)}")

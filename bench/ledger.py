@@ -348,7 +348,9 @@ def main() -> None:
             facts, commit = server_facts(url)
             print(f"{facts}\nthis machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} "
                   f"(other work here skews every figure); one durable one-row commit: {commit * 1e3:.2f} ms\n")
-            print(table(bench_appends(url, db, args, commit) + bench_verify(url, db, args)))
+            figures = bench_appends(url, db, args, commit) + bench_verify(url, db, args)
+            print(table(figures))
+            print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
         finally:
             db.dispose()
 

@@ -153,3 +153,11 @@ def test_organisations_have_separate_chains(app, org):
     seed_events(app, org, count=3)
     seed_events(app, other, count=2)
     assert (verify(app, org).events, verify(app, other).events) == (3, 2)
+
+
+def test_a_body_that_is_no_longer_json_is_named_as_edited(app, org):
+    seed_events(app, org)
+    target = rows(app, org)[1]
+    with app.db.unit_of_work() as session:
+        session.execute(update(t.LedgerEvent).where(t.LedgerEvent.id == target.id).values(body=b"\xff not json"))
+    assert [(b.event_id, b.problem) for b in verify(app, org).breaks] == [(target.id, "edited")]

@@ -114,7 +114,10 @@ def find_breaks(rows: Sequence[ChainRow], head: tuple[int, bytes] | None) -> lis
         if link(row.previous, row.body) != row.hash:
             report(index, "edited", "its content no longer matches its hash")
         elif not row.columns_match_body:
-            body_seq = json.loads(row.body).get("seq")
+            try:
+                body_seq = json.loads(row.body).get("seq")
+            except (ValueError, AttributeError):
+                body_seq = None
             if body_seq != row.seq and body_seq in {r.seq for r in rows}:
                 report(index, "reordered", f"recorded as event {body_seq}, now stored at {row.seq}")
             else:

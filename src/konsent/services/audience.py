@@ -479,7 +479,7 @@ def current_query(session: Session, organisation: t.Organisation, channel: str, 
         columns = [Grouping(bindparam(f"{kind}_keys", entries[1:], type_=ARRAY(Integer)))[column]
                    for kind, entries, column in zip(PARTS, maps, parts, strict=True)]
         packed = (cast(parts[0], BigInteger) * _SHIFT + parts[1]) * _SHIFT + parts[2]
-        extra = [func.min(packed), func.max(packed)]
+        extra = [func.min(packed), func.max(packed)]  # two of the key's stored signatures, for examples
     if every:
         return select(*columns, counted, *extra).where(
             c.organisation_id == organisation.id, c.channel == channel, c.customers > 0).group_by(*columns)
@@ -492,13 +492,16 @@ def groups(
 ) -> Groups:
     found = Groups(maps=keyed(lens, parts))
     maps = found.maps
+    weighed: dict[Key, list[tuple[int, tuple[int, int, int]]]] = {}
     for row in session.execute(current_query(session, organisation, channel, segment, maps)):
         if len(row) == 4:  # SQLite: the stored signature itself
-            key, signatures = _key(maps, row[:3]), [(row[0], row[1], row[2])]
+            key, signatures = _key(maps, row[:3]), [(row[3], (row[0], row[1], row[2]))]
         else:
-            key, signatures = (row[0], row[1], row[2]), [_unpacked(row[4]), _unpacked(row[5])]
+            key, signatures = (row[0], row[1], row[2]), [(0, _unpacked(row[4])), (0, _unpacked(row[5]))]
         found.counts[key] += int(row[3])
-        found.stored.setdefault(key, []).extend(signatures)
+        weighed.setdefault(key, []).extend(signatures)
+    found.stored = {key: [signature for _, signature in sorted(entries, key=lambda entry: -entry[0])]
+                    for key, entries in weighed.items()}
     # Few have a stored signature other than the one at `at`: those it has changed for since (one of
     # their next two, or not known), and those whose records reach past `at`. Moved to where they belong.
     later = [case((S.later_at > at, following), (S.until > at, latest), else_=null()).label(kind)
@@ -561,7 +564,7 @@ def examples(
     queries: list[Any] = []
     keys: list[Key] = []
     for key, signatures in stored.items():
-        for signature in signatures[:1]:
+        for signature in dict.fromkeys(signatures[:2]):
             queries.append(_scoped(session, organisation, channel, segment, literal(len(keys)).label("key"),
                                    S.customer_id.label("customer_id")).where(
                 S.since <= at, S.next_at > at,
