@@ -215,12 +215,14 @@ def _categories(purchases: Iterable[Purchase]) -> tuple[str, ...]:
 # --- from a signature back to a recipient the engine can decide about ----------------------
 
 _BASE = {OLD: timedelta(days=1000), MIDDLE: timedelta(days=100), RECENT: timedelta(hours=1)}
+Timeline = tuple[list[ConsentView], list[datetime], tuple[Consent, ...]]  # in time order, given when, as facts
 
 
-def stand_in(view: View, channel: Channel, at: datetime) -> Recipient:
+def stand_in(view: View, channel: Channel, at: datetime, consents: Timeline | None = None) -> Recipient:
     """A recipient with exactly the signature's facts: `decide` answers for it as for everyone
-    who has the signature (same outcome, basis, reason and warning codes). Its dates are made up."""
-    ordered, given = _timeline(view.consents, at)
+    who has the signature (same outcome, basis, reason and warning codes). Its dates are made up.
+    `consents`: the consents' timeline, if already laid out (`timeline`)."""
+    ordered, given, facts = consents or timeline(view.consents, channel, at)
     core = view.core
     objections: tuple[Objection, ...] = ()
     if core.objected:
@@ -230,12 +232,18 @@ def stand_in(view: View, channel: Channel, at: datetime) -> Recipient:
         objections = (Objection(at=moment, channel=channel, scope=scope),)
     return Recipient(
         type=RecipientType(core.type),
-        consents=tuple(_consent(c, g, channel, at) for c, g in zip(ordered, given, strict=True)),
+        consents=facts,
         objections=objections,
         purchases=_purchases(view, channel, at),
         transactional_opt_out=core.transactional_opt_out,
         registers=Registers(*core.registers),
     )
+
+
+def timeline(consents: Sequence[ConsentView], channel: Channel, at: datetime) -> Timeline:
+    """The consents in time order, when each was given, and each as the engine's fact."""
+    ordered, given = _timeline(consents, at)
+    return ordered, given, tuple(_consent(c, g, channel, at) for c, g in zip(ordered, given, strict=True))
 
 
 def _timeline(consents: Sequence[ConsentView], at: datetime) -> tuple[list[ConsentView], list[datetime]]:
@@ -339,6 +347,7 @@ class Lens:
         self._seen: dict[str, dict[Any, int]] = {part: {} for part in PARTS}  # part -> id
         self._decided: dict[Key, Decision | None] = {}
         self._problems: dict[ConsentView | None, tuple[str, ...]] = {}
+        self._timelines: dict[int, Timeline] = {}  # consents key -> its stand-in consents
 
     def _id(self, kind: str, part: Any, read: Callable[[Any], Hashable]) -> int:
         seen = self._seen[kind]
@@ -381,8 +390,19 @@ class Lens:
 
     def decide(self, key: Key) -> Decision | None:
         if key not in self._decided:
-            self._decided[key] = decide_view(self.view(key), message=self.message, at=REFERENCE,
-                                             organisation=self.organisation, jurisdiction=self.jurisdiction)
+            view = self.view(key)
+            if view.core.reach != REACHABLE:
+                self._decided[key] = None
+            else:
+                laid_out = self._timelines.get(key[1])
+                if laid_out is None:
+                    laid_out = self._timelines[key[1]] = timeline(view.consents, self.message.channel, REFERENCE)
+                own = view.core.jurisdiction
+                self._decided[key] = decide(Scenario(
+                    jurisdiction=Jurisdiction(own) if own else self.jurisdiction, at=REFERENCE, message=self.message,
+                    recipient=stand_in(view, self.message.channel, REFERENCE, laid_out),
+                    organisation=self.organisation,
+                ))
         return self._decided[key]
 
     def _similar(self, bought: tuple[str, ...]) -> frozenset[str]:
