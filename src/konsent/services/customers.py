@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from konsent.domain import Channel, Jurisdiction, RecipientType
 from konsent.domain.ledger import EventType
 from konsent.errors import Conflict, InputError, NotFound
-from konsent.services import audit, organisations, suppression
+from konsent.services import audience, audit, organisations, suppression
 from konsent.services.context import Konsent
 from konsent.storage import ledger
 from konsent.storage import tables as t
@@ -130,6 +130,7 @@ def add_in(
         ))
     session.flush()
     carry_over_objections(session, organisation, customer.id, contacts, now=now, occurred_at=occurred_at)
+    audience.refresh(session, organisation.id, [customer.id], now=now)
     audit.record(session, organisation.id, actor=actor, action="customer.created", at=now, subject=customer.id)
     return view(session, organisation, customer)
 
@@ -230,4 +231,5 @@ def record_purchase(
             objection_notice_at_collection=objection_notice_at_collection, created_at=app.now(),
         )
         session.add(purchase)
+        audience.refresh(session, organisation.id, [customer.id], now=app.now())
         return purchase.id

@@ -62,7 +62,13 @@ def append(session: Session, organisation_id: str, drafts: Sequence[Draft], *, n
         linked = _append_postgresql(_driver(connection), organisation_id, drafts, now=now)
     else:
         linked = _append_sqlite(connection, organisation_id, drafts, now=now)
-    _forget(session, organisation_id, list(dict.fromkeys(event.customer for event in linked.events)))
+    touched = list(dict.fromkeys(event.customer for event in linked.events))
+    _forget(session, organisation_id, touched)
+    # Campaign previews read a projection of every customer's facts; it must move with the ledger,
+    # in the same transaction. (Imported here: the projection lives with the audience service.)
+    from konsent.services import audience  # noqa: PLC0415
+
+    audience.refresh(session, organisation_id, touched, now=now)
     return linked.events
 
 
