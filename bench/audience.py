@@ -29,8 +29,7 @@ import statistics
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -39,6 +38,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import func, select
 
+from _postgres import fresh_database
 from konsent.config import DatabaseSettings, Settings
 from konsent.domain import Channel, Message, MessageKind, Purchase, RecipientType, Registers
 from konsent.domain import audience as plan
@@ -58,18 +58,6 @@ POPULARITY = [40, 15, 12, 10, 6, 8, 5, 4]
 SIMILAR = [["haircut", "hair-care", "styling"], ["nails", "cosmetics"], ["beard", "hair-care"]]
 CHUNK = 20_000
 HAIR_CARE = Message(Channel.EMAIL, MessageKind.PRODUCT_AD, advertised_categories=frozenset({"hair-care"}))
-
-
-@contextmanager
-def fresh_database(admin_url: str) -> Iterator[str]:
-    name = f"konsent_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class Salon:

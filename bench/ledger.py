@@ -22,8 +22,7 @@ import random
 import statistics
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import func, select, text
 
+from _postgres import fresh_database
 from konsent.domain import chain
 from konsent.domain.ledger import CustomerState, apply, state_to_dict
 from konsent.domain.ledger import EventType as E
@@ -84,18 +84,6 @@ class Life:
             kind = rng.choice([E.TRANSACTIONAL_OPT_OUT, E.TRANSACTIONAL_OPT_IN])
             return ledger.Draft(kind, customer, self.at, {"channel": "sms"})
         return ledger.Draft(E.COMPLAINT, customer, self.at, {"channel": "all", "asked_to_stop": False})
-
-
-@contextmanager
-def fresh_database(admin_url: str) -> Iterator[str]:
-    name = f"konsent_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def new_organisation(db: Database) -> str:

@@ -39,6 +39,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import func, select
 
+from _postgres import fresh_database
 from konsent.config import DatabaseSettings, Settings, SmtpSettings
 from konsent.domain import (
     Channel,
@@ -146,18 +147,6 @@ def smtp_source(port: int, messages: int, sessions: int, size: int) -> float:
 
 
 # --- the audience ----------------------------------------------------------------------------
-
-@contextmanager
-def fresh_database(admin_url: str) -> Iterator[str]:
-    name = f"konsent_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
 
 def copy(cursor: psycopg.Cursor[Any], table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as writer:
