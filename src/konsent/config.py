@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -61,6 +61,21 @@ class DispatchSettings(BaseModel):
     window_seconds: float = Field(default=3600.0, gt=0)  # the sliding window of the *_per_window limits
 
 
+PLACEHOLDER_SECRET = "development-only-not-secret-change-me-before-going-live"
+
+
+class SecuritySettings(BaseModel):
+    """The server's own key signs staff sessions and CSRF tokens (links in messages use each
+    organisation's key). The placeholder works in development and is refused anywhere else."""
+
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    session_hours: float = Field(default=12.0, gt=0)
+    max_body_bytes: int = Field(default=1_000_000, ge=1_024)  # larger request bodies get 413
+    public_per_minute: int = Field(default=30, ge=1)  # public page POSTs per client address and minute
+    signup_per_hour: int = Field(default=20, ge=1)  # sign-ups per client address and hour
+    cookie_secure: bool | None = None  # unset: secure cookies whenever public_url is https
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="KONSENT__", env_nested_delimiter="__", extra="ignore"
@@ -74,6 +89,16 @@ class Settings(BaseSettings):
     sms: SmsSettings = SmsSettings()
     doi: DoiSettings = DoiSettings()
     dispatch: DispatchSettings = DispatchSettings()
+    security: SecuritySettings = SecuritySettings()
+
+    @model_validator(mode="after")
+    def _no_placeholder_secret_outside_development(self) -> "Settings":
+        secret = self.security.secret_key.get_secret_value()
+        if self.environment != "development" and (secret == PLACEHOLDER_SECRET or len(secret) < 32):
+            raise ValueError(
+                "security.secret_key: set KONSENT__SECURITY__SECRET_KEY to a random value of at least 32 "
+                f"characters (the placeholder is only for development; environment is {self.environment!r})")
+        return self
 
     @property
     def database_url(self) -> str:

@@ -35,6 +35,9 @@ def create(
 ) -> OrganisationView:
     if not _SLUG.match(slug):
         raise InputError("slug", "use 2–63 lower-case letters, digits and hyphens")
+    if _looks_like_id(slug):
+        # Organisations are found by id or slug: a slug spelled like another's id would shadow it.
+        raise InputError("slug", "must not have the form of an id")
     if jurisdiction not in Jurisdiction.__members__:
         raise InputError("jurisdiction", "must be DE, AT or CH")
     if reading not in {r.value for r in Reading}:
@@ -64,6 +67,14 @@ def create(
         session.flush()
         ledger.start_chain(session, organisation.id)
         return _view(organisation)
+
+
+def _looks_like_id(slug: str) -> bool:
+    try:
+        uuid.UUID(slug)
+    except ValueError:
+        return False
+    return True
 
 
 def get(session: Session, key: str) -> t.Organisation:

@@ -82,6 +82,9 @@ class Organisation(Base):
     similar_categories: Mapped[list[Any]] = mapped_column(default=list)
     sender_name: Mapped[str | None] = mapped_column(String(200))
     sender_address: Mapped[str | None] = mapped_column(Text)
+    logo_url: Mapped[str | None] = mapped_column(String(2000))  # shown on the public pages
+    imprint: Mapped[str | None] = mapped_column(Text)  # the Impressum: who runs the pages a customer sees
+    privacy_url: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime]
 
 
@@ -444,3 +447,117 @@ class AudienceBuild(Base):
         String(36), ForeignKey("organisations.id"), primary_key=True
     )
     built_at: Mapped[datetime]
+
+
+# --- the service: callers, webhooks, idempotency, shared counters --------------------------------
+
+class ApiKey(Base):
+    """A vendor's key for one organisation. Only its SHA-256 is kept; `prefix` finds it and shows it."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[Any]] = mapped_column(default=list)  # "read", "write"
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class StaffAccount(Base):
+    """A person who signs in to the staff UI: owner, staff, or data protection officer (read-only)."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id
+    role: Mapped[str] = mapped_column(String(16))  # owner | staff | dpo
+    locale: Mapped[str] = mapped_column(String(5), default="de")
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+
+
+class WebhookEndpoint(Base):
+    """Where the host system wants to hear about consent changes and message outcomes."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256 key of the bodies sent
+    events: Mapped[list[Any]] = mapped_column(default=list)  # empty: every event
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint, written in the transaction that caused it; workers deliver it."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    endpoint_id: Mapped[str] = mapped_column(String(36), ForeignKey("webhook_endpoints.id"), index=True)
+    event: Mapped[str] = mapped_column(String(60))  # consent.changed | message.sent | message.failed | …
+    payload: Mapped[dict[str, Any]]  # ids and codes only, never an address or a name
+    status: Mapped[str] = mapped_column(String(20))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None]
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+
+class IdempotentRequest(Base):
+    """A write the API answered, by the caller's Idempotency-Key: a retry gets the same answer."""
+
+    __tablename__ = "idempotent_requests"
+
+    organisation_id: Mapped[str] = mapped_column(String(36), ForeignKey("organisations.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # method, path and body: a reused key with another body
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class RateCounter(Base):
+    """Hits per key and fixed window, shared by every process on every machine (public pages,
+    DOI requests, transports). Keys are hashed: an IP address is personal data."""
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # window start, seconds since the epoch
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Complaint(Base):
+    """A person's complaint (seed 000) and how it was answered."""
+
+    __tablename__ = "complaints"
+
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _tenant()
+    customer_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    received_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(16))  # how it arrived: email | phone | letter | authority
+    summary: Mapped[str] = mapped_column(Text)
+    wants_no_more: Mapped[bool] = mapped_column(Boolean, default=False)  # recorded as an objection too
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | answered
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

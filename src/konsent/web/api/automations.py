@@ -1,0 +1,5 @@
+"""API: automations."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["automations"])

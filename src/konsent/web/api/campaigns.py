@@ -1,0 +1,5 @@
+"""API: campaigns."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["campaigns"])

@@ -1,0 +1,5 @@
+"""API: consents."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["consents"])

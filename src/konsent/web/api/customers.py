@@ -1,0 +1,5 @@
+"""API: customers."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["customers"])

@@ -1,0 +1,5 @@
+"""API: decide."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["decide"])

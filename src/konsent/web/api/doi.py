@@ -1,0 +1,5 @@
+"""API: doi."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["doi"])

@@ -1,0 +1,5 @@
+"""API: events."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["events"])

@@ -1,0 +1,5 @@
+"""API: ledger."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["ledger"])

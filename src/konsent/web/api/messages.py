@@ -1,0 +1,5 @@
+"""API: messages."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["messages"])

@@ -1,0 +1,5 @@
+"""API: organisations."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["organisations"])

@@ -1,0 +1,5 @@
+"""API: purchases."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["purchases"])

@@ -1,0 +1,5 @@
+"""API: rights."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["rights"])

@@ -1,0 +1,5 @@
+"""API: texts."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["texts"])

@@ -1,0 +1,5 @@
+"""API: webhooks."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["webhooks"])

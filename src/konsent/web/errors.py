@@ -1,0 +1,91 @@
+"""One error body everywhere in the API: what went wrong, in which field, in words.
+
+    {"error": {"code": "invalid_input", "field": "email", "message": "not a valid email address"}}
+
+Pages for people (not under /api or /hooks) get the same facts as a short HTML page.
+"""
+
+from html import escape
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from konsent.errors import Conflict, InputError, KonsentError, NotFound, RateLimited
+
+_MACHINE_PATHS = ("/api/", "/hooks/", "/openapi.json")
+
+
+class ApiError(Exception):
+    """An error a route raises on purpose with its status (403 for a missing scope, say)."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def body(code: str, message: str, field: str | None = None, **more: Any) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    error.update(more)
+    return {"error": error}
+
+
+def respond(request: Request, status: int, code: str, message: str, field: str | None = None,
+            headers: dict[str, str] | None = None, **more: Any) -> Response:
+    if request.url.path.startswith(_MACHINE_PATHS) or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse(body(code, message, field, **more), status_code=status, headers=headers)
+    title = {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Conflict", 413: "Too large",
+             422: "Please check your input", 429: "Too many requests"}.get(status, "Something went wrong")
+    page = (f"<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+            f"<title>{escape(title)}</title><main style='font-family:system-ui;max-width:36rem;margin:3rem auto'>"
+            f"<h1>{escape(title)}</h1><p>{escape((field + ': ') if field else '')}{escape(message)}</p></main>")
+    return HTMLResponse(page, status_code=status, headers=headers)
+
+
+def _field(location: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> Response:
+        return respond(request, 422, "invalid_input", exc.message, exc.field)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return respond(request, 404, "not_found", str(exc))
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict) -> Response:
+        return respond(request, 409, "conflict", str(exc))
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited) -> Response:
+        return respond(request, 429, "rate_limited", str(exc), headers={"Retry-After": "60"})
+
+    @app.exception_handler(KonsentError)
+    async def refused(request: Request, exc: KonsentError) -> Response:
+        return respond(request, 422, "refused", str(exc))
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        return respond(request, exc.status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [{"field": _field(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
+                    for e in exc.errors()]
+        first = problems[0] if problems else {"field": "body", "message": "invalid"}
+        return respond(request, 422, "invalid_input", first["message"], first["field"], problems=problems)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        codes = {401: "unauthorised", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                 413: "too_large", 429: "rate_limited"}
+        return respond(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail),
+                       headers=getattr(exc, "headers", None))

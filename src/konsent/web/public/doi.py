@@ -1,0 +1,5 @@
+"""Public page: doi."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

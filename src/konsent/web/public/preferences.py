@@ -1,0 +1,5 @@
+"""Public page: preferences."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

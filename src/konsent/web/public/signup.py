@@ -1,0 +1,5 @@
+"""Public page: signup."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

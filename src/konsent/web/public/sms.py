@@ -1,0 +1,5 @@
+"""Public page: sms."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Public page: unsubscribe."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
