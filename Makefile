@@ -13,11 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The demo organisation only in development on the embedded database (otherwise it says so and goes on);
+# both commands migrate the database first. One Ctrl-C stops the server and its worker.
 run: $(STAMP)
-	$(BIN)/konsent check-scenarios examples/scenarios
-	$(BIN)/konsent serve
+	$(BIN)/konsent demo --or-skip
+	$(BIN)/konsent serve --with-worker
 
 test: $(STAMP)
+	scripts/ensure-chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -25,6 +28,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/decide.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/api.py
 
 docs: $(STAMP)
 	$(BIN)/konsent docs legal-basis > docs/legal-basis.md

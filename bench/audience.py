@@ -29,7 +29,8 @@ import statistics
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -284,15 +285,12 @@ def main() -> None:
     parser.add_argument("--check", type=int, default=300, help="customers decided alone as a spot check")
     parser.add_argument("--admin-url", default=ADMIN)
     parser.add_argument("--profile", action="store_true", help="print where one preview spends its time")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database afterwards (its URL is printed) for --reuse and bench/ui.py")
+    parser.add_argument("--reuse", metavar="URL", help="measure on a database an earlier --keep run left")
     options = parser.parse_args()
 
-    with fresh_database(options.admin_url) as url, TemporaryDirectory() as data:
-        database = Database(url)
-        migrate.upgrade(database.engine)
-        app = Konsent(Settings(data_dir=Path(data), database=DatabaseSettings(url=url)), database, clock=lambda: NOW)
-        org = organisations.create(app, slug="salon-kette", name="Salon-Kette", jurisdiction="DE",
-                                   similar_categories=SIMILAR, sender_name="Salon-Kette").id
-        load(app, url, org, options.customers)
+    with million(options) as (app, org):
         draft = CampaignDraft(name="Winterpflege", kind="product_ad", channels=["email"], template_key="winter",
                               advertised_categories=["hair-care"])
         by_email = campaigns.create(app, org, draft).id
@@ -305,6 +303,40 @@ def main() -> None:
         if options.profile:
             profile(lambda: preview(app, org, both, cold=True))
         spot_check(app, org, options.check)
+
+
+@contextmanager
+def million(options: argparse.Namespace) -> Iterator[tuple[Konsent, str]]:
+    """The benchmark organisation: built in a fresh database (dropped afterwards unless --keep),
+    or the one an earlier --keep run left at --reuse."""
+    with ExitStack() as stack:
+        data = stack.enter_context(TemporaryDirectory())
+        if options.reuse:
+            url = options.reuse
+        elif options.keep:
+            url = kept_database(options.admin_url)
+        else:
+            url = stack.enter_context(fresh_database(options.admin_url))
+        database = Database(url)
+        stack.callback(database.dispose)
+        migrate.upgrade(database.engine)
+        app = Konsent(Settings(data_dir=Path(data), database=DatabaseSettings(url=url)), database, clock=lambda: NOW)
+        with database.unit_of_work() as session:
+            org = session.scalar(select(t.Organisation.id).where(t.Organisation.slug == "salon-kette"))
+        if org is None:
+            org = organisations.create(app, slug="salon-kette", name="Salon-Kette", jurisdiction="DE",
+                                       similar_categories=SIMILAR, sender_name="Salon-Kette").id
+            load(app, url, org, options.customers)
+        if options.keep:
+            print(f"\nthe database is kept: --reuse {url}")
+        yield app, org
+
+
+def kept_database(admin_url: str) -> str:
+    name = f"konsent_bench_kept_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return f"{admin_url.rsplit('/', 1)[0]}/{name}"
 
 
 def floor(app: Konsent, org: str) -> int:

@@ -1,14 +1,22 @@
-"""The server, started as `konsent serve` starts it, answers on its health endpoint."""
+"""The server, started as `make run` starts it: `konsent demo`, then `konsent serve --with-worker` —
+health OK, the demo organisation visible through the API with the printed key, its booking
+confirmations sent by the worker beside the server, and one SIGINT (Ctrl-C) stopping both."""
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -17,24 +25,44 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Running:
+    url: str
+    demo: dict[str, object]  # what `konsent demo --json` printed
+    data_dir: Path
+    process: subprocess.Popen[str]
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.demo['api_key']}"}
+
+
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     port = free_port()
-    env = {**os.environ, "KONSENT__SERVER__PORT": str(port)}
-    command = [sys.executable, "-m", "konsent", "serve"]
-    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-    with subprocess.Popen(command, env=env, text=True, **pipes) as process:
+    data_dir = tmp_path_factory.mktemp("data")
+    # The embedded database in a data directory of its own, as on a newcomer's machine.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KONSENT__")}
+    env |= {"KONSENT__SERVER__PORT": str(port), "KONSENT__DATA_DIR": str(data_dir),
+            "KONSENT__DISPATCH__IDLE_SECONDS": "0.2"}
+    seeded = subprocess.run([sys.executable, "-m", "konsent", "demo", "--json"], env=env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert seeded.returncode == 0, seeded.stderr
+    command = [sys.executable, "-m", "konsent", "serve", "--with-worker"]
+    with subprocess.Popen(command, env=env, cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as process:
         url = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(url, process)
-            yield url
+            yield Running(url, json.loads(seeded.stdout), data_dir, process)
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            if process.poll() is None:
+                process.terminate()
+                process.communicate(timeout=60)
 
 
 def wait_until_up(url: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         try:
             httpx.get(f"{url}/health", timeout=1)
@@ -45,8 +73,16 @@ def wait_until_up(url: str, process: subprocess.Popen[str]) -> None:
             time.sleep(0.1)
 
 
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting for {what}")
+        time.sleep(0.2)
+
+
 def test_health_says_ok_and_names_the_rule_packs(server):
-    response = httpx.get(f"{server}/health")
+    response = httpx.get(f"{server.url}/health")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
@@ -54,10 +90,45 @@ def test_health_says_ok_and_names_the_rule_packs(server):
 
 
 def test_the_openapi_document_is_served(server):
-    response = httpx.get(f"{server}/openapi.json")
+    response = httpx.get(f"{server.url}/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "konsent"
 
 
 def test_an_unknown_path_is_a_404(server):
-    assert httpx.get(f"{server}/nope").status_code == 404
+    assert httpx.get(f"{server.url}/nope").status_code == 404
+
+
+def test_the_demo_organisation_is_seen_through_the_api_with_the_printed_key(server):
+    organisation = httpx.get(f"{server.url}/api/v1/organisation", headers=server.auth)
+    assert organisation.status_code == 200
+    assert organisation.json()["name"] == "Salon Sonnenschein"
+    listed = httpx.get(f"{server.url}/api/v1/campaigns", headers=server.auth).json()
+    [campaign] = listed["items"]
+    assert (campaign["name"], campaign["status"]) == ("Herbst-Pflegeserie", "draft")
+    preview = httpx.get(f"{server.url}/api/v1/campaigns/{campaign['id']}/preview", headers=server.auth)
+    assert preview.status_code == 200
+    assert preview.json()["included"] == server.demo["reached"] > 0
+    assert preview.json()["excluded"] == server.demo["left_out"] > 0
+    assert server.demo["url"] == server.url
+    assert httpx.get(str(server.demo["docs_url"])).status_code == 200
+
+
+def test_the_worker_beside_the_server_sends_the_demos_booking_confirmations(server):
+    def confirmations() -> list[dict[str, object]]:
+        found = httpx.get(f"{server.url}/api/v1/messages", headers=server.auth,
+                          params={"kind": "booking_confirmation"}).json()["items"]
+        return [m for m in found if m["status"] == "sent"]
+
+    wait_for(lambda: len(confirmations()) == 2, "both booking confirmations to be sent")
+    written = {path.stem for path in (server.data_dir / "outbox").glob("*.eml")}
+    assert {str(m["id"]) for m in confirmations()} <= written
+
+
+def test_one_sigint_stops_the_server_and_its_worker(server):
+    # Last in this module: it ends the server the other tests used.
+    server.process.send_signal(signal.SIGINT)
+    out, err = server.process.communicate(timeout=60)
+    assert server.process.returncode == 0, err
+    assert "running at" in out
+    assert "Traceback" not in err

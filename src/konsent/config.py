@@ -45,7 +45,7 @@ class DoiSettings(BaseModel):
 
 
 class DispatchSettings(BaseModel):
-    """The outbox worker. Rates are per worker process: with several workers, divide the provider's limit."""
+    """The outbox worker. The rate limits are the provider's: all workers on one database share them."""
 
     batch: int = Field(default=500, ge=1, le=10_000)  # outbox rows claimed per transaction
     concurrency: int = Field(default=32, ge=1, le=1_000)  # messages in flight at once (SMTP connections)
@@ -74,6 +74,7 @@ class SecuritySettings(BaseModel):
     public_per_minute: int = Field(default=30, ge=1)  # public page POSTs per client address and minute
     signup_per_hour: int = Field(default=20, ge=1)  # sign-ups per client address and hour
     cookie_secure: bool | None = None  # unset: secure cookies whenever public_url is https
+    platform_token: SecretStr | None = None  # lets a vendor create organisations over the API; unset: nobody may
 
 
 class Settings(BaseSettings):

@@ -1,10 +1,11 @@
-"""Signed, expiring tokens for links in messages (`/c/<token>`): confirm a sign-up, unsubscribe.
+"""Signed, expiring tokens for links in messages (`/c/<token>`): confirm a sign-up, unsubscribe,
+open the preference centre.
 
 A token carries the organisation's id (to find the key), one opaque id (a DOI request, a
-message) and an expiry — never an address or a customer id. It is signed with the
-organisation's secret and a salt per purpose, so a DOI token cannot be replayed as another
-kind of link. The expiry is checked against the caller's clock (`app.now()`), never the
-system's, so that tests and replays move it by hand.
+message; for the preference centre the customer's konsent id) and an expiry — never an
+address. It is signed with the organisation's secret and a salt per purpose, so a DOI token
+cannot be replayed as another kind of link. The expiry is checked against the caller's clock
+(`app.now()`), never the system's, so that tests and replays move it by hand.
 
 The payload is packed to bytes rather than JSON: the link has to fit in an SMS.
 """
@@ -23,6 +24,7 @@ from konsent.errors import KonsentError
 
 DOI = "doi"
 UNSUBSCRIBE = "unsubscribe"
+PREFERENCES = "preferences"  # the subject is a customer id: the link opens that person's preference centre
 
 _EXPIRY_BYTES = 5  # seconds since the epoch; enough for thirty thousand years
 _PAYLOAD_BYTES = 16 + 16 + _EXPIRY_BYTES

@@ -2,11 +2,14 @@
 again, sends exactly to those the law allows, and logs each message with the decision behind it."""
 
 import re
+from urllib.parse import urlsplit
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from konsent.services import consents, facts, outbox, unsubscribe
 from konsent.storage import tables as t
+from konsent.web.app import create_app
 from tests.worker.audience import ALLOWED, DENIED, OFFER, autumn_template, deliver, mixed, schedule
 from tests.worker.mailserver import mail_server
 
@@ -63,6 +66,26 @@ def test_the_unsubscribe_link_of_a_received_message_withdraws_the_consent(app, o
     clock.advance(minutes=5)
     done = unsubscribe.one_click(app, token, evidence={"ip": "192.0.2.7"})
     assert (done.customer_id, done.channel) == (people["anna"], "email")
+    clock.advance(minutes=1)
+    _, decision = facts.decide_for(app, org, people["anna"], OFFER)
+    assert not decision.allowed
+    assert "objection" in decision.codes
+
+
+def test_posting_one_click_to_the_url_of_a_received_message_withdraws_the_consent(app, org, clock):
+    """RFC 8058 as a mailbox provider does it: a POST to the List-Unsubscribe URL, no cookie, no login."""
+    autumn_template(app, org)
+    people = mixed(app, org)
+    schedule(app, org, {"anna": people["anna"]})
+    with mail_server() as server:
+        deliver(app, org, server)
+    [received] = server.received
+    url = urlsplit(received.mail["List-Unsubscribe"].strip("<>"))
+    clock.advance(minutes=5)
+    with TestClient(create_app(app), follow_redirects=False) as provider:
+        answer = provider.post(url.path, data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200
+    assert not provider.cookies
     clock.advance(minutes=1)
     _, decision = facts.decide_for(app, org, people["anna"], OFFER)
     assert not decision.allowed

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from konsent.services import dispatch, outbox
+from konsent.services import campaigns, dispatch, outbox
+from konsent.services.campaigns import CampaignDraft
 from konsent.storage import tables as t
 from konsent.worker import claim
 from konsent.worker.loop import Worker
@@ -74,8 +75,14 @@ def test_temporary_failures_give_up_after_the_last_attempt(app, org, clock):
 
 def test_a_hard_bounce_marks_the_address_and_nothing_more_goes_to_it(app, org, clock):
     queued = allowed(app, org)
+    campaign = campaigns.create(app, org, CampaignDraft(name="Autumn", kind="product_ad", channels=["email"],
+                                                        template_key="autumn", advertised_categories=["hair-care"]))
+    assert "address_bounced" not in {r.code for r in campaigns.preview(app, org, campaign.id).channels[0].reasons}
     with mail_server(refuse={"anna@example.com": "550 5.1.1 No such mailbox"}) as server:
         deliver(app, org, server)
+        # The preview (a projection kept up to date as things happen) no longer counts Anna as reachable.
+        email, = campaigns.preview(app, org, campaign.id).channels
+        assert {r.code: r.count for r in email.reasons}.get("address_bounced") == 1
         bounced = row(app, queued["anna"])
         assert (bounced.status, bounced.last_error) == (outbox.FAILED, "smtp: the server answered 550 5.1.1 to RCPT")
         with app.db.unit_of_work() as session:

@@ -15,6 +15,8 @@ from konsent.transports.sms import FileSmsTransport
 from konsent.transports.smtp import SmtpPool
 from konsent.worker import runner
 from konsent.worker.loop import Worker
+from konsent.worker.quota import SharedQuota
+from konsent.worker.ratelimit import RateLimit
 
 GREETING = facts.Asked(kind="birthday_greeting", channel="sms")
 
@@ -48,10 +50,16 @@ def test_email_goes_over_an_smtp_pool_when_a_host_is_set_and_to_the_outbox_folde
     assert isinstance(runner.transports_for(Settings(data_dir=tmp_path), 16)["email"], FileTransport)
 
 
-def test_rate_limits_come_from_the_settings_per_channel():
-    limits = runner.limits_for(Settings(dispatch=DispatchSettings(email_per_second=50, sms_per_window=1000,
-                                                                   window_seconds=60)))
+def test_rate_limits_come_from_the_settings_per_channel_and_are_shared_by_all_workers(app):
+    app.settings.dispatch = DispatchSettings(email_per_second=50, sms_per_window=1000, window_seconds=60)
+    limits = runner.limits_for(app)
     assert set(limits) == {"email", "sms"}
-    assert (limits["email"].per_second, limits["email"].per_window) == (50, None)
-    assert (limits["sms"].per_second, limits["sms"].per_window, limits["sms"].window) == (None, 1000, 60)
-    assert runner.limits_for(Settings()) == {}
+    email, sms = limits["email"], limits["sms"]
+    assert isinstance(email, SharedQuota)
+    assert isinstance(sms, SharedQuota)
+    assert (email.per_second, email.per_window) == (50, None)
+    assert (sms.per_second, sms.per_window, sms.window) == (None, 1000, 60)
+    app.settings.dispatch = DispatchSettings(email_per_second=0.5)  # below one a second: this process spaces them
+    assert isinstance(runner.limits_for(app)["email"], RateLimit)
+    app.settings.dispatch = DispatchSettings()
+    assert runner.limits_for(app) == {}

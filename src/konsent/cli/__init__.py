@@ -1,5 +1,6 @@
 """The `konsent` command: thin — parse, call, print."""
 
+import contextlib
 import json
 import sys
 from enum import StrEnum
@@ -9,18 +10,22 @@ from typing import Annotated, NoReturn
 import typer
 
 from konsent.cli import (
+    apikey,
     audit,
     automation,
     campaign,
     consent,
     customer,
     db,
+    demo,
     doi,
     importer,
     ledger,
     org,
+    report,
     rights,
     sms,
+    staff,
     template,
     worker,
 )
@@ -38,7 +43,7 @@ app = typer.Typer(
 docs_app = typer.Typer(help="Generate documentation from the rule packs.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
 for module in (db, org, customer, consent, doi, rights, importer, ledger, audit, template, campaign, automation,
-               worker, sms):
+               worker, sms, apikey, demo, report, staff):
     module.register(app)
 
 
@@ -150,18 +155,25 @@ def check_scenarios(
 def serve(
     host: Annotated[str | None, typer.Option(help="Defaults to KONSENT__SERVER__HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Defaults to KONSENT__SERVER__PORT.")] = None,
+    with_worker: Annotated[bool, typer.Option(
+        "--with-worker", help="Also send the outbox and keep house (webhooks, automations) in this process; "
+                              "Ctrl-C stops both. In production run `konsent worker` processes instead.")] = False,
 ) -> None:
     """Run the konsent server."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     from konsent.bootstrap import build  # noqa: PLC0415
     from konsent.web.app import create_app  # noqa: PLC0415
+    from konsent.worker.beside import WorkerBeside  # noqa: PLC0415
 
-    settings = build(upgrade=True).settings  # the database is migrated before the first request
-    host = host or settings.server.host
-    port = port or settings.server.port
-    typer.echo(f"konsent is running at http://{host}:{port}/  (health: /health, API docs: /docs)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    konsent = build(upgrade=True)  # the database is migrated before the first request
+    host = host or konsent.settings.server.host
+    port = port or konsent.settings.server.port
+    beside = " with a worker beside it" if with_worker else ""
+    typer.echo(f"konsent is running at http://{host}:{port}/{beside}  (health: /health, API docs: /docs; "
+               "Ctrl-C stops)")
+    with WorkerBeside(konsent) if with_worker else contextlib.nullcontext():
+        uvicorn.run(create_app(konsent), host=host, port=port, log_level="warning")
 
 
 @docs_app.command("legal-basis")

@@ -1,4 +1,5 @@
-"""`konsent worker`: deliver the outbox — until stopped, or with --once until nothing is due."""
+"""`konsent worker`: deliver the outbox — until stopped, or with --once until nothing is due — and
+keep house beside it (webhooks, automations on time, DOI expiry, the audience projection)."""
 
 import asyncio
 import logging
@@ -12,7 +13,8 @@ import typer
 from konsent.cli.common import JsonOption, app_from_env, emit, friendly
 from konsent.services.context import Konsent
 from konsent.worker import runner
-from konsent.worker.loop import Stats
+from konsent.worker.housekeeping import Housekeeping
+from konsent.worker.loop import Stats, owner_name
 
 
 class ProgressLine:
@@ -57,13 +59,13 @@ def _summary(stats: Stats) -> dict[str, object]:
 
 
 async def _work(app: Konsent, once: bool, batch: int | None, concurrency: int | None,
-                only: list[str] | None, progress: ProgressLine) -> Stats:
+                only: list[str] | None, progress: ProgressLine, chores: Housekeeping | None) -> Stats:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, stop.set)  # finish what is in flight, give the rest back
     return await runner.run(app, once=once, batch=batch, concurrency=concurrency, organisations=only,
-                            progress=progress, stop=stop)
+                            progress=progress, stop=stop, housekeeping=chores)
 
 
 @friendly
@@ -73,6 +75,12 @@ def worker(
     concurrency: Annotated[int | None, typer.Option(min=1, max=1_000, help="Messages in flight at once.")] = None,
     org: Annotated[list[str] | None, typer.Option("--org", help="Only this organisation's messages; repeatable.")]
     = None,
+    housekeeping: Annotated[bool | None, typer.Option(
+        "--housekeeping/--no-housekeeping",
+        help="Also deliver webhooks, run birthday and win-back automations, expire DOI requests and keep the "
+             "audience projection current. Default: on, unless --org is given.")] = None,
+    every: Annotated[float, typer.Option("--housekeeping-every", min=1, help="Seconds between housekeeping rounds.")]
+    = 30.0,
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Send what the outbox holds: decide each message again, send it, record what happened."""
@@ -80,7 +88,9 @@ def worker(
     app = app_from_env()
     only = runner.organisation_ids(app, org) if org else None
     progress = ProgressLine(runner.due_now(app, only) if once else None)
-    stats = asyncio.run(_work(app, once, batch, concurrency, only, progress))
+    chores = Housekeeping(app, owner_name(), every=every, organisations=only) if (
+        housekeeping if housekeeping is not None else not org) else None
+    stats = asyncio.run(_work(app, once, batch, concurrency, only, progress, chores))
     progress(stats, final=True)
     emit(_summary(stats), as_json, lambda s: (
         f"sent {s['sent']:,}, withheld {s['withheld']:,}, failed {s['failed']:,}, "

@@ -5,12 +5,15 @@ value is escaped unless a template says otherwise (none does).
 """
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import PackageLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from konsent.reports import sections, words
+
+if TYPE_CHECKING:
+    from konsent.services.processing_record import ProcessingRecord
 
 
 @cache
@@ -42,3 +45,8 @@ def dossier(document: dict[str, Any], lang: str) -> str:
         "dossier.html", lang, doc=document, name=sections.display_name(document["customer"]),
         timeline=sections.timeline(document["events"], lang), consents=sections.consents(document, lang),
     )
+
+
+def processing_record(record: "ProcessingRecord") -> str:
+    """The records of processing (services/processing_record.py) as a page."""
+    return _render("processing_record.html", record.lang, record=record)

@@ -187,3 +187,7 @@ def _table(
             for value in values:
                 row.cell(latin1(str(value)))
     pdf.ln(1)
+
+
+# The page and its building blocks, shared with the other reports (answer pack, records of processing).
+Page, heading, paragraph = _Page, _heading, _paragraph

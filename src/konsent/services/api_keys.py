@@ -11,8 +11,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from konsent.errors import InputError, NotFound
 from konsent.services import audit, organisations
@@ -97,17 +98,35 @@ def revoke(app: Konsent, organisation_key: str, key_id: str, *, actor: str | Non
 
 def authenticate(app: Konsent, presented: str) -> Caller | None:
     """The caller a presented key stands for, or None for a wrong, unknown or revoked key."""
-    parts = presented.split("_", 2)
-    if len(parts) != 3 or parts[0] != "ks" or len(parts[1]) != 12:
+    prefix = prefix_of(presented)
+    if prefix is None:
         return None
-    now = app.now()
-    with app.db.unit_of_work() as session:
-        row = session.scalar(select(t.ApiKey).where(t.ApiKey.prefix == parts[1]))
-        if row is None or row.revoked_at is not None or not hmac.compare_digest(row.secret_hash, _digest(presented)):
-            return None
-        if row.last_used_at is None or now - row.last_used_at > _USE_RECORDED_EVERY:
-            session.execute(update(t.ApiKey).where(t.ApiKey.id == row.id).values(last_used_at=now))
-        return Caller(organisation_id=row.organisation_id, key_id=row.id, scopes=frozenset(row.scopes))
+    # Every API request comes here: a Core transaction, without an ORM session's bookkeeping.
+    with app.db.engine.begin() as connection:
+        return admitted(connection, connection.execute(_BY_PREFIX, {"prefix": prefix}).first(), presented,
+                        now=app.now())
+
+
+def admitted(connection: Connection, row: Any, presented: str, *, now: datetime) -> Caller | None:
+    """The caller for a key row found by the presented key's prefix (a row of `_BY_PREFIX`'s columns,
+    read however the caller reads it), or None when the key is wrong or revoked."""
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.secret_hash, _digest(presented)):
+        return None
+    if row.last_used_at is None or now - row.last_used_at > _USE_RECORDED_EVERY:
+        connection.execute(update(t.ApiKey).where(t.ApiKey.id == row.key_id).values(last_used_at=now))
+    return Caller(organisation_id=row.organisation_id, key_id=row.key_id, scopes=frozenset(row.scopes))
+
+
+# Built once: on every API request, composing the statement would cost more than running it.
+KEY_COLUMNS = (t.ApiKey.id.label("key_id"), t.ApiKey.organisation_id, t.ApiKey.secret_hash, t.ApiKey.scopes,
+               t.ApiKey.last_used_at, t.ApiKey.revoked_at)
+_BY_PREFIX = select(*KEY_COLUMNS).where(t.ApiKey.prefix == bindparam("prefix"))
+
+
+def prefix_of(presented: str) -> str | None:
+    """The part of a presented key that finds its row; None for what cannot be a key at all."""
+    parts = presented.split("_", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == "ks" and len(parts[1]) == 12 else None
 
 
 def _view(row: t.ApiKey) -> ApiKeyView:

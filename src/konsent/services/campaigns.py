@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, select, text
@@ -264,8 +264,18 @@ class CampaignStatus:
     campaign: CampaignView
     counts: dict[str, int]  # outbox state -> messages
 
+    @property
+    def progress(self) -> Literal["not_started", "sending", "done"]:
+        """`not_started` (nothing queued), `sending` (messages still to go) or `done` (every one settled)."""
+        total = sum(self.counts.values())
+        if total == 0:
+            return "not_started"
+        settled = sum(self.counts.get(state, 0) for state in (outbox.SENT, outbox.FAILED, outbox.WITHHELD))
+        return "done" if settled == total else "sending"
+
     def as_dict(self) -> dict[str, Any]:
-        return {**self.campaign.as_dict(), "messages": dict(self.counts), "total": sum(self.counts.values())}
+        return {**self.campaign.as_dict(), "messages": dict(self.counts), "total": sum(self.counts.values()),
+                "progress": self.progress}
 
 
 def status(app: Konsent, organisation_key: str, campaign_id: str) -> CampaignStatus:

@@ -21,7 +21,7 @@ from konsent.config import DispatchSettings, Settings
 from konsent.domain import Channel, decide
 from konsent.errors import KonsentError
 from konsent.messages.compose import Sender, compose
-from konsent.services import outbox, unsubscribe
+from konsent.services import audience, outbox, unsubscribe, webhooks
 from konsent.services.facts import Asked
 from konsent.services.suppression import CONTACT_KIND
 from konsent.storage import tables as t
@@ -140,12 +140,18 @@ def record(session: Session, owner: str, outcomes: list[Outcome], *, now: dateti
     # An earlier attempt's log entry is known by its states (the snapshot read them for retries).
     log.write(session, [r for o, r in zip(kept, rows, strict=True) if not o.log["states"]],
               [r for o, r in zip(kept, rows, strict=True) if o.log["states"]])
+    bounced: dict[str, set[str]] = {}
     for o in kept:
         if o.bounced is not None:
             session.execute(update(t.ContactPoint).where(
                 t.ContactPoint.organisation_id == o.row.organisation_id, t.ContactPoint.kind == o.bounced[0],
                 t.ContactPoint.value == o.bounced[1], t.ContactPoint.bounced_at.is_(None),
             ).values(bounced_at=o.at))
+            bounced.setdefault(o.row.organisation_id, set()).add(o.row.customer_id)
+    for organisation_id, customer_ids in bounced.items():
+        # The audience preview must not count someone whose address no longer takes mail.
+        audience.refresh(session, organisation_id, sorted(customer_ids), now=now)
+    webhooks.announce_outcomes(session, kept, now=now)  # with the outcomes, or not at all
     return kept
 
 

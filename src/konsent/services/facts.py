@@ -1,7 +1,9 @@
 """The bridge from what is stored to what the engine needs: a customer's facts at a moment."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +20,7 @@ from konsent.domain import (
     Scenario,
     decide,
 )
-from konsent.domain.ledger import recipient_facts
+from konsent.domain.ledger import CustomerState, recipient_facts
 from konsent.services import customers, organisations
 from konsent.services.context import Konsent
 from konsent.storage import ledger
@@ -39,17 +41,28 @@ class Asked:
 def scenario_for(
     session: Session, organisation: t.Organisation, customer: t.Customer, asked: Asked, at: datetime
 ) -> Scenario:
-    channel = Channel(asked.channel)
     state = ledger.load_state(session, organisation.id, customer.id, until=at)
-    purchases = [
-        Purchase(
-            at=p.occurred_at, categories=frozenset(p.categories),
-            contact_collected=frozenset(Channel(c) for c in p.contact_collected),
-            objection_notice_at_collection=p.objection_notice_at_collection,
-        )
-        for p in session.scalars(select(t.Purchase).where(
-            t.Purchase.organisation_id == organisation.id, t.Purchase.customer_id == customer.id))
-    ]
+    purchases = [purchase_fact(p) for p in session.scalars(select(t.Purchase).where(
+        t.Purchase.organisation_id == organisation.id, t.Purchase.customer_id == customer.id))]
+    return scenario_of(organisation, customer, state, purchases, asked, at)
+
+
+def purchase_fact(row: Any) -> Purchase:
+    """A stored purchase (a row or an entity) as the engine reads it."""
+    return Purchase(
+        at=row.occurred_at, categories=frozenset(row.categories),
+        contact_collected=frozenset(Channel(c) for c in row.contact_collected),
+        objection_notice_at_collection=row.objection_notice_at_collection,
+    )
+
+
+def scenario_of(
+    organisation: t.Organisation, customer: t.Customer, state: CustomerState, purchases: Sequence[Purchase],
+    asked: Asked, at: datetime,
+) -> Scenario:
+    """The question from what is on record (`state`: the ledger folded up to `at`). Pure, so that a
+    hot path may load the same records its own way and still ask exactly this."""
+    channel = Channel(asked.channel)
     registers = Registers(**{k: bool(v) for k, v in customer.registers.items()})
     return Scenario(
         jurisdiction=Jurisdiction(customer.jurisdiction or organisation.jurisdiction),

@@ -66,9 +66,10 @@ def append(session: Session, organisation_id: str, drafts: Sequence[Draft], *, n
     _forget(session, organisation_id, touched)
     # Campaign previews read a projection of every customer's facts; it must move with the ledger,
     # in the same transaction. (Imported here: the projection lives with the audience service.)
-    from konsent.services import audience  # noqa: PLC0415
+    from konsent.services import audience, webhooks  # noqa: PLC0415
 
     audience.refresh(session, organisation_id, touched, now=now)
+    webhooks.announce_ledger(session, organisation_id, linked.events, now=now)  # in this transaction too
     return linked.events
 
 

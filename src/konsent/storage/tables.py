@@ -90,7 +90,16 @@ class Organisation(Base):
 
 class Customer(Base):
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("organisation_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "external_id"),
+        # The staff search: newest-first pages walk this; names match through trigrams (PostgreSQL's
+        # pg_trgm; on SQLite these are plain indexes and a search scans, which is fine at its size).
+        Index("ix_customers_listing", "organisation_id", "created_at", "id"),
+        Index("ix_customers_first_name_trgm", "first_name", postgresql_using="gin",
+              postgresql_ops={"first_name": "gin_trgm_ops"}),
+        Index("ix_customers_last_name_trgm", "last_name", postgresql_using="gin",
+              postgresql_ops={"last_name": "gin_trgm_ops"}),
+    )
 
     id: Mapped[str] = _id()
     organisation_id: Mapped[str] = _tenant()
@@ -109,7 +118,11 @@ class Customer(Base):
 
 class ContactPoint(Base):
     __tablename__ = "contact_points"
-    __table_args__ = (UniqueConstraint("organisation_id", "kind", "value"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "kind", "value"),
+        Index("ix_contact_points_value_trgm", "value", postgresql_using="gin",
+              postgresql_ops={"value": "gin_trgm_ops"}),
+    )
 
     id: Mapped[str] = _id()
     organisation_id: Mapped[str] = _tenant()

@@ -5,6 +5,7 @@
 Pages for people (not under /api or /hooks) get the same facts as a short HTML page.
 """
 
+import re
 from html import escape
 from typing import Any
 
@@ -15,6 +16,7 @@ from starlette.exceptions import HTTPException
 
 from konsent.errors import Conflict, InputError, KonsentError, NotFound, RateLimited
 
+_FIELD_FIRST = re.compile(r"^([a-z_][a-z0-9_.\[\]]*): ")
 _MACHINE_PATHS = ("/api/", "/hooks/", "/openapi.json")
 
 
@@ -46,6 +48,12 @@ def respond(request: Request, status: int, code: str, message: str, field: str |
     return HTMLResponse(page, status_code=status, headers=headers)
 
 
+def _named(message: str) -> tuple[str, str | None]:
+    """Services word refusals as `field: what is wrong`: the field goes where a client looks for it."""
+    found = _FIELD_FIRST.match(message)
+    return (message[found.end():], found.group(1)) if found else (message, None)
+
+
 def _field(location: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -62,15 +70,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict) -> Response:
-        return respond(request, 409, "conflict", str(exc))
+        return respond(request, 409, "conflict", *_named(str(exc)))
 
     @app.exception_handler(RateLimited)
     async def rate_limited(request: Request, exc: RateLimited) -> Response:
-        return respond(request, 429, "rate_limited", str(exc), headers={"Retry-After": "60"})
+        return respond(request, 429, "rate_limited", *_named(str(exc)), headers={"Retry-After": "60"})
 
     @app.exception_handler(KonsentError)
     async def refused(request: Request, exc: KonsentError) -> Response:
-        return respond(request, 422, "refused", str(exc))
+        return respond(request, 422, "refused", *_named(str(exc)))
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
@@ -85,6 +93,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 400 and request.url.path.startswith("/api/"):
+            # FastAPI's answer to a body it cannot even decode (not UTF-8, say): a bad input like any other.
+            return respond(request, 422, "invalid_input", f"the request body cannot be read: {exc.detail}", "body")
         codes = {401: "unauthorised", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                  413: "too_large", 429: "rate_limited"}
         return respond(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail),

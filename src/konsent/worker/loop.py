@@ -30,7 +30,7 @@ from konsent.services.context import Konsent
 from konsent.transports import Transport, TransportError
 from konsent.worker import claim, snapshot
 from konsent.worker.claim import Claimed
-from konsent.worker.ratelimit import RateLimit
+from konsent.worker.ratelimit import Limit
 
 log = logging.getLogger("konsent.worker")
 
@@ -44,6 +44,9 @@ class Stats:
     failed: int = 0
     retrying: int = 0
     taken_over: int = 0  # outcomes not written: the lease ran out and another worker has the row
+    # CPU seconds of this process per step (thread CPU for database steps): where a worker's time goes.
+    cpu: dict[str, float] = field(default_factory=lambda: dict.fromkeys(
+        ("claim", "snapshot", "decide_render", "record"), 0.0))
 
     @property
     def done(self) -> int:
@@ -68,7 +71,7 @@ class Worker:
 
     def __init__(
         self, app: Konsent, transports: Mapping[str, Transport], *, batch: int | None = None,
-        concurrency: int | None = None, limits: Mapping[str, RateLimit] | None = None,
+        concurrency: int | None = None, limits: Mapping[str, Limit] | None = None,
         progress: Callable[[Stats], None] | None = None, rng: random.Random | None = None,
         owner: str | None = None, organisations: Sequence[str] | None = None,
     ) -> None:
@@ -134,11 +137,13 @@ class Worker:
         # Read just before use, so the decision is as fresh as the queue is short.
         seen = await asyncio.to_thread(self._snapshot, rows)
         for number, row in enumerate(rows, 1):
+            began = time.thread_time()
             try:
                 result = dispatch.prepare(seen, row, settings=self.app.settings)
             except Exception as exc:  # a bug must not stop the outbox: this row fails, the rest goes on
                 log.error("preparing outbox row %s failed (%s)", row.id, type(exc).__name__)
                 result = dispatch.broken(row, seen.at, exc)
+            self.stats.cpu["decide_render"] += time.thread_time() - began
             if isinstance(result, dispatch.Outcome):
                 self._add(result, wait=False)
             else:
@@ -255,18 +260,26 @@ class Worker:
     # --- database work, run in threads -------------------------------------------------------
 
     def _claim(self) -> list[Claimed]:
-        now = self.app.now()
+        now, began = self.app.now(), time.thread_time()
         with self.app.db.unit_of_work() as session:
-            return claim.claim(session, self.owner, now=now, lease=timedelta(seconds=self.policy.lease_seconds),
-                               limit=self.batch, organisations=self.organisations)
+            claimed = claim.claim(session, self.owner, now=now, lease=timedelta(seconds=self.policy.lease_seconds),
+                                  limit=self.batch, organisations=self.organisations)
+        self.stats.cpu["claim"] += time.thread_time() - began
+        return claimed
 
     def _snapshot(self, rows: list[Claimed]) -> snapshot.Snapshot:
+        began = time.thread_time()
         with self.app.db.unit_of_work() as session:
-            return snapshot.load(session, rows, at=self.app.now())
+            seen = snapshot.load(session, rows, at=self.app.now())
+        self.stats.cpu["snapshot"] += time.thread_time() - began
+        return seen
 
     def _record(self, outcomes: list[dispatch.Outcome]) -> list[dispatch.Outcome]:
+        began = time.thread_time()
         with self.app.db.unit_of_work() as session:
-            return dispatch.record(session, self.owner, outcomes, now=self.app.now())
+            written = dispatch.record(session, self.owner, outcomes, now=self.app.now())
+        self.stats.cpu["record"] += time.thread_time() - began
+        return written
 
     def _renew(self, ids: list[str]) -> None:
         until = self.app.now() + timedelta(seconds=self.policy.lease_seconds)

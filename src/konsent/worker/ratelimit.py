@@ -2,13 +2,21 @@
 
 Each message reserves the next free moment — spaced `1 / per_second` apart, and never more than
 `per_window` within any `window` seconds — and waits for it. Reserving is synchronous, so many
-senders in one event loop queue up in order. The limits hold per worker process.
+senders in one event loop queue up in order. These limits hold per worker process; worker/quota.py
+shares them between every worker that uses one database.
 """
 
 import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+
+class Limit(Protocol):
+    """What a sender waits on before each message: this process's `RateLimit` or a `SharedQuota`."""
+
+    async def acquire(self) -> object: ...
 
 
 class RateLimit:

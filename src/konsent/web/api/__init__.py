@@ -14,12 +14,15 @@ from konsent.web.api import (
     messages,
     organisations,
     purchases,
+    reports,
     rights,
+    templates_api,
     texts,
     webhooks,
 )
 
 router = APIRouter(prefix="/api/v1")
-for module in (organisations, customers, purchases, consents, doi, decide, texts, events, campaigns, messages,
-               rights, ledger, automations, webhooks):
+# `decide` first: requests are matched against the routers in this order, and it is the hot path.
+for module in (decide, organisations, customers, purchases, consents, doi, texts, events, campaigns, messages,
+               rights, ledger, automations, reports, templates_api, webhooks):
     router.include_router(module.router)

@@ -1,5 +1,64 @@
-"""API: decide."""
+"""API: may this message go to this person now, on which legal basis, and why?
 
-from fastapi import APIRouter
+Asked about a stored customer (their ledger, purchases and registers, as of `at`) or about a
+whole scenario given in the request (shared/spec/decision-scenario.md). Changes nothing, so it
+needs no Idempotency-Key. It is on the host system's hot path: the key and the customer's records
+are read in one transaction (services/decisions.py), and the answer goes straight to JSON.
+"""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from konsent.domain import Scenario, decide
+from konsent.errors import InputError, NotFound
+from konsent.scenario import ScenarioError, parse_scenario
+from konsent.services import api_keys, decisions, facts
+from konsent.web.api.auth import Bearer, allowed, known, presented
+from konsent.web.api.models import READ_ERRORS, DecisionOut, Lang, Question, errors
+from konsent.web.deps import konsent_of
 
 router = APIRouter(tags=["decide"])
+_STORED_ONLY = ("customer_id", "channel", "kind", "advertised_categories", "at", "contains_advertising",
+                "includes_opt_out_notice", "sender_identified", "hand_written")
+
+
+@router.post("/decide", response_model=DecisionOut, responses={**READ_ERRORS, **errors(413)})
+def decide_message(request: Request, credentials: Bearer, question: Question, lang: Lang = "en") -> JSONResponse:
+    """`{"customer_id", "channel", "kind", "advertised_categories"?, "at"?, …}` for a stored customer,
+    or `{"scenario": {…}}`. Each reason comes as `text` in `lang` and as `texts` in German and English.
+    Needs the `read` scope."""
+    app, key = konsent_of(request), presented(credentials)
+    if question.scenario is not None:
+        allowed(known(api_keys.authenticate(app, key)), "read")
+        scenario = _scenario(question)
+    else:
+        customer_id, asked = _stored(question)
+        caller, found = decisions.question_for(app, key, customer_id, asked, at=question.at)
+        allowed(known(caller), "read")
+        if found is None:
+            raise NotFound("customer", customer_id, personal=True)  # it may be an address sent by mistake
+        scenario = found
+    decision = decide(scenario)
+    return JSONResponse({"allowed": decision.allowed, **decision.to_dict(lang)})
+
+
+def _scenario(question: Question) -> Scenario:
+    given = sorted(question.model_fields_set & set(_STORED_ONLY))
+    if given:
+        raise InputError(given[0], "give either a scenario or a stored customer's message, not both")
+    try:
+        return parse_scenario(question.scenario or {})
+    except ScenarioError as exc:
+        field, _, message = str(exc).partition(": ")
+        raise InputError("scenario" if field == "scenario" else f"scenario.{field}", message) from None
+
+
+def _stored(question: Question) -> tuple[str, facts.Asked]:
+    customer_id, channel, kind = question.customer_id, question.channel, question.kind
+    if customer_id is None or channel is None or kind is None:
+        missing = next(n for n, v in (("customer_id", customer_id), ("channel", channel), ("kind", kind)) if v is None)
+        raise InputError(missing, "is required (or give a whole `scenario`)")
+    return customer_id, facts.Asked(
+        kind=kind.value, channel=channel.value, advertised_categories=tuple(question.advertised_categories),
+        contains_advertising=question.contains_advertising, includes_opt_out_notice=question.includes_opt_out_notice,
+        sender_identified=question.sender_identified, automated=not question.hand_written)

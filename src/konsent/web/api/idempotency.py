@@ -7,6 +7,7 @@ the first request runs, a second one with its key gets 409.
 """
 
 import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -31,8 +32,12 @@ async def fingerprint(request: Request) -> str:
 
 
 def replay_or_run(request: Request, caller: Caller, print_: str, run: Callable[[], Any],
-                  status_code: int = 200) -> JSONResponse:
-    """Answer from the stored response for this key, or run the write and store its answer."""
+                  status_code: int = 200, *, shown_once: tuple[str, ...] = ()) -> JSONResponse:
+    """Answer from the stored response for this key, or run the write and store its answer.
+
+    `shown_once` names fields of the answer (dotted: `api_key.key`) that must never be stored — a
+    new API key's secret. A retry of such a request changes nothing and is refused with 409, since
+    the one answer that held the secret cannot be given again."""
     key = request.headers.get(HEADER)
     if key is None:
         return JSONResponse(jsonable_encoder(run()), status_code=status_code)
@@ -48,6 +53,10 @@ def replay_or_run(request: Request, caller: Caller, print_: str, run: Callable[[
             if stored.status_code == IN_PROGRESS:
                 raise ApiError(409, "in_progress", "a request with this key is still being answered; retry shortly",
                                field=HEADER)
+            if shown_once:
+                raise ApiError(409, "already_answered",
+                               f"this request was answered before ({_first_id(stored.response)}); what it showed "
+                               "once is not shown again", field=HEADER)
             return JSONResponse(stored.response, status_code=stored.status_code,
                                 headers={"Idempotent-Replayed": "true"})
     try:
@@ -68,5 +77,24 @@ def replay_or_run(request: Request, caller: Caller, print_: str, run: Callable[[
     with app.db.unit_of_work() as session:
         session.execute(update(t.IdempotentRequest).where(
             t.IdempotentRequest.organisation_id == caller.organisation_id, t.IdempotentRequest.key == key,
-        ).values(status_code=status_code, response=answer))
+        ).values(status_code=status_code, response=_without(answer, shown_once)))
     return JSONResponse(answer, status_code=status_code)
+
+
+def _without(answer: Any, fields: tuple[str, ...]) -> Any:
+    if not fields:
+        return answer
+    kept = json.loads(json.dumps(answer))
+    for dotted in fields:
+        *path, last = dotted.split(".")
+        part = kept
+        for name in path:
+            part = part.get(name, {}) if isinstance(part, dict) else {}
+        if isinstance(part, dict):
+            part.pop(last, None)
+    return kept
+
+
+def _first_id(response: Any) -> str:
+    found = response.get("id") if isinstance(response, dict) else None
+    return f"id {found}" if isinstance(found, str) else "see the list"

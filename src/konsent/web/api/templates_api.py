@@ -1,0 +1,168 @@
+"""API: message templates — versioned per key, channel and locale, rendered in a sandbox. Saving adds a
+version (a message records the one it was rendered from); a template that cannot be rendered, or
+tries what the sandbox forbids, is refused with the part it is in."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from jinja2 import TemplateSyntaxError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from pydantic import Field
+from sqlalchemy import and_, func, select
+
+from konsent.domain import Requirement
+from konsent.errors import InputError
+from konsent.messages.compose import Sender, compose, sms_segments
+from konsent.services import organisations, templates, unsubscribe
+from konsent.storage import tables as t
+from konsent.web.api import idempotency
+from konsent.web.api.auth import Reader, Writer
+from konsent.web.api.models import READ_ERRORS, WRITE_ERRORS, In, Locale, Out
+from konsent.web.api.paging import Cursor, Limit, Page, page, paged
+from konsent.web.api.values import Print, TemplateKey, Text
+from konsent.web.deps import konsent_of
+
+router = APIRouter(tags=["templates"])
+
+Channel = Literal["email", "sms"]
+Subject = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f\x7f]*$")]
+# What a message may use besides the customer's name; a template is tried with these before it is kept.
+SAMPLE = {"first_name": "Anna", "last_name": "Beispiel", "booking_id": "B-1001", "order_id": "O-1001",
+          "shipment_id": "S-1001", "starts_at": "2026-12-01T10:00:00+01:00", "appointment_day": "01.12.2026",
+          "appointment_time": "10:00", "service": "Haarschnitt", "review_url": "https://example.com/review",
+          "tracking_url": "https://example.com/tracking", "year": 2026, "last_visit": "2026-06-01T10:00:00+02:00"}
+
+
+class NewVersion(In):
+    channel: Channel
+    locale: Locale
+    subject: Subject | None = Field(default=None, description="Jinja2; an email needs one.")
+    body_text: Annotated[Text, Field(min_length=1)] = Field(description="Jinja2, plain text.")
+    body_html: Annotated[Text, Field(min_length=1)] | None = Field(default=None, description="Jinja2, autoescaped.")
+
+
+class TemplateOut(Out):
+    id: str
+    key: str
+    channel: str
+    locale: str
+    version: int
+    subject: str | None
+    body_text: str
+    body_html: str | None
+    created_at: datetime
+    sms_segments: int | None = Field(description="SMS it costs before the opt-out notice konsent adds.")
+
+
+class Rendered(Out):
+    key: str
+    channel: str
+    locale: str
+    version: int
+    subject: str | None
+    text: str
+    html: str | None
+    sms_segments: int | None
+
+
+@router.get("/templates", response_model=Page[TemplateOut], responses=READ_ERRORS)
+def listed(request: Request, caller: Reader,
+           key: Annotated[str | None, Query(max_length=100, pattern=r"^[A-Za-z0-9._-]+$")] = None,
+           limit: Limit = 50, cursor: Cursor = None) -> Page[TemplateOut]:
+    """The newest version of each template (key, channel, locale)."""
+    m = t.MessageTemplate
+    newest = select(m.key, m.channel, m.locale, func.max(m.version).label("version")).where(
+        m.organisation_id == caller.organisation_id).group_by(m.key, m.channel, m.locale).subquery()
+    query = select(m).join(newest, and_(m.key == newest.c.key, m.channel == newest.c.channel,
+                                        m.locale == newest.c.locale, m.version == newest.c.version)).where(
+        m.organisation_id == caller.organisation_id)
+    if key is not None:
+        query = query.where(m.key == key)
+    with konsent_of(request).db.unit_of_work() as session:
+        rows = session.scalars(paged(query, m.created_at, m.id, cursor, limit)).all()
+        return page(rows, limit, lambda r: (r.created_at, r.id), _out)
+
+
+@router.put("/templates/{key}", status_code=201, response_model=TemplateOut, responses=WRITE_ERRORS)
+def save(request: Request, key: TemplateKey, version: NewVersion, caller: Writer, print_: Print) -> JSONResponse:
+    """Save the next version of the template for its channel and locale; the versions used stay as they were."""
+    app = konsent_of(request)
+
+    def run() -> TemplateOut:
+        for part in ("subject", "body_text", "body_html"):
+            _tried(part, getattr(version, part), html=part == "body_html")
+        saved = templates.save(app, caller.organisation_id, key=key, channel=version.channel, locale=version.locale,
+                               subject=version.subject, body_text=version.body_text, body_html=version.body_html)
+        with app.db.unit_of_work() as session:
+            return _out(session.get_one(t.MessageTemplate, saved.id))
+
+    return idempotency.replay_or_run(request, caller, print_, run, status_code=201)
+
+
+@router.get("/templates/{key}/preview", response_model=Rendered, responses=READ_ERRORS)
+def preview(request: Request, key: TemplateKey, caller: Reader, channel: Channel = "email",
+            locale: Locale | None = None,
+            advertising: Annotated[bool, Query(description=(
+                "Add what konsent adds to advertising: the objection notice, the unsubscribe link, the sender."))]
+            = False) -> Rendered:
+    """The newest version as a customer would read it, filled with sample values."""
+    app = konsent_of(request)
+    now = app.now()
+    with app.db.unit_of_work() as session:
+        organisation = organisations.get(session, caller.organisation_id)
+        version = templates.current(session, organisation, key, channel, locale or organisation.locale)
+        name = organisation.sender_name or organisation.name
+        sender = Sender(name=name, address=organisation.sender_address, mailbox=name)
+        link = unsubscribe.url(app.settings.server.public_url, organisation, str(uuid.uuid4()), now)
+        fields = {**SAMPLE, "organisation": organisation.name}
+    for part in ("subject", "body_text", "body_html"):
+        _tried(part, getattr(version, part), html=part == "body_html", fields=fields)
+    message = compose(message_id=str(uuid.uuid4()), channel=channel, to="anna@example.com", locale=version.locale,
+                      template=version, requirements=tuple(Requirement) if advertising else (), sender=sender,
+                      fields=fields, unsubscribe_url=link, now=now)
+    return Rendered(key=key, channel=channel, locale=version.locale, version=version.version, subject=message.subject,
+                    text=message.text, html=message.html,
+                    sms_segments=sms_segments(message.text) if channel == "sms" else None)
+
+
+class _Guarded(ImmutableSandboxedEnvironment):
+    """The sandbox, also refusing arithmetic that would build a gigantic text or number."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        sizes = [len(v) for v in (left, right) if isinstance(v, str | list | tuple)]
+        counts = [abs(v) for v in (left, right) if isinstance(v, int)]
+        if (operator == "*" and sizes and counts and sizes[0] * counts[0] > 100_000) or (
+                operator == "**" and isinstance(right, int | float) and abs(right) > 1_000):
+            raise SecurityError(f"{operator} would make a result too large")
+        return super().call_binop(context, operator, left, right)
+
+
+_TRIAL = {False: _Guarded(autoescape=False, trim_blocks=True, lstrip_blocks=True),
+          True: _Guarded(autoescape=True, trim_blocks=True, lstrip_blocks=True)}
+
+
+def _tried(part: str, source: str | None, *, html: bool, fields: dict[str, Any] | None = None) -> None:
+    if source is None:
+        return
+    try:
+        compiled = _TRIAL[html].from_string(source)
+    except TemplateSyntaxError as error:
+        raise InputError(part, f"template error on line {error.lineno}: {error.message}") from None
+    try:
+        compiled.render({**SAMPLE, "organisation": "Salon", **(fields or {}),
+                                                 "unsubscribe_url": "https://example.com/u", "sender_name": "Salon"})
+    except Exception as error:  # whatever a business's template does wrong, the owner reads it
+        raise InputError(part, f"cannot be rendered: {type(error).__name__}: {str(error)[:200]}") from None
+
+
+def _out(row: t.MessageTemplate) -> TemplateOut:
+    return TemplateOut(id=row.id, key=row.key, channel=row.channel, locale=row.locale, version=row.version,
+                       subject=row.subject, body_text=row.body_text, body_html=row.body_html,
+                       created_at=row.created_at, sms_segments=sms_segments(row.body_text) if row.channel == "sms"
+                       else None)
