@@ -15,12 +15,13 @@ thousands of requests cost a fraction of the time.
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
 from schemathesis.config import SchemathesisConfig
@@ -155,3 +156,27 @@ def test_no_input_breaks_the_schemas_promise(schema: OpenApiSchema, shop: tuple[
                                                               else []))
 
     call()
+
+
+# Found by the fuzzer (ST201, a schema-violating request accepted) and pinned here, since another
+# schema changes what it generates: a moment is an ISO 8601 string in the schema, but a number was
+# taken as seconds since 1970 — a campaign's audience silently filtered by a date in 1969.
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/api/v1/campaigns", lambda w: {"name": "Winter", "kind": "newsletter", "channels": ["email"],
+                                     "template_key": w.template_key, "audience": {"last_visit_after": -151111}},
+     "audience.last_visit_after"),
+    ("/api/v1/customers/{customer_id}/purchases", lambda w: {"occurred_at": 1700000000, "categories": ["haircut"]},
+     "occurred_at"),
+])
+def test_a_moment_given_as_a_number_is_refused(web_of_shop: Any, world: World, path: str,
+                                               body: Callable[[World], dict[str, Any]], field: str) -> None:
+    client, auth = web_of_shop
+    response = client.post(path.replace("{customer_id}", world.customer_id), json=body(world), headers=auth)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == field
+
+
+@pytest.fixture
+def web_of_shop(shop: tuple[Konsent, str, dict[str, str]]) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    with TestClient(create_app(shop[0])) as client:
+        yield client, shop[2]

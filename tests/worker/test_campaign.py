@@ -19,10 +19,15 @@ def test_a_scheduled_campaign_paused_and_resumed_reaches_exactly_the_allowed_onc
     campaigns.pause(app, org, campaign.id)
     with mail_server() as server:
         assert deliver(app, org, server).claimed == 0
+        campaigns.settle_progress(app)
+        assert campaigns.status(app, org, campaign.id).campaign.status == campaigns.PAUSED
         campaigns.resume(app, org, campaign.id)
         clock.advance(seconds=1)
+        assert campaigns.status(app, org, campaign.id).campaign.status == campaigns.SCHEDULED
         sent = deliver(app, org, server)
         again = deliver(app, org, server)
+    campaigns.settle_progress(app)
+    assert campaigns.status(app, org, campaign.id).campaign.status == campaigns.COMPLETED
     assert sent.sent == len(ALLOWED)
     assert again.claimed == 0
     assert server.counts() == {f"{name}@example.com": 1 for name in ALLOWED}

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, exists, func, select, text
 from sqlalchemy import update as update_rows
 from sqlalchemy.orm import Session
 
@@ -52,6 +52,7 @@ KINDS = tuple(kind.value for kind, nature in NATURE.items() if nature in (Nature
 # A paused campaign's rows wait here: a worker claims only rows that are due, so it needs no news of pauses.
 PARKED = plan.FOREVER
 PENDING = (outbox.QUEUED, outbox.AWAITING_RETRY)
+SETTLED = (outbox.SENT, outbox.FAILED, outbox.WITHHELD)
 SAMPLE_FIELDS = {"first_name": "Anna", "last_name": "Beispiel"}
 
 
@@ -290,6 +291,29 @@ def _status(session: Session, organisation: t.Organisation, campaign: t.Campaign
         t.OutboxItem.organisation_id == organisation.id, t.OutboxItem.campaign_id == campaign.id,
     ).group_by(t.OutboxItem.status)).all())
     return CampaignStatus(_view(campaign, organisation), counts)
+
+
+def settle_progress(app: Konsent) -> int:
+    """Move scheduled campaigns to `sending` once their first message is settled, and to `completed`
+    once every message is. Run by every worker now and then; campaigns another transaction holds
+    (being paused, say) are skipped and looked at next time, so no two ever wait on each other."""
+    c, o = t.Campaign, t.OutboxItem
+    of_campaign = (o.organisation_id == c.organisation_id) & (o.campaign_id == c.id)
+    moved = 0
+    with app.db.unit_of_work() as session:
+        for status, becomes, condition in (
+            (SCHEDULED, SENDING, exists().where(of_campaign, o.status.in_(SETTLED))),
+            (SENDING, COMPLETED, ~exists().where(of_campaign, o.status.in_((*PENDING, outbox.IN_FLIGHT)))),
+        ):
+            chosen = select(c.id).where(c.status == status, condition)
+            if session.get_bind().dialect.name == "postgresql":
+                chosen = chosen.with_for_update(skip_locked=True)
+            ids = list(session.scalars(chosen))
+            if ids:
+                session.execute(update_rows(c).where(c.id.in_(ids), c.status == status)
+                                .values(status=becomes, updated_at=app.now()))
+                moved += len(ids)
+    return moved
 
 
 def pause(app: Konsent, organisation_key: str, campaign_id: str, *, actor: str | None = None) -> CampaignStatus:

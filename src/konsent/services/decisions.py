@@ -63,13 +63,12 @@ def _nothing(column: Any) -> Any:
 
 
 _E, _P = t.LedgerEvent, t.Purchase
-# Everything in one round trip: a row per ledger event of the customer (at least one, for the key and
-# the customer), then a row per purchase.
+_BOUGHT = (_P.occurred_at, _P.categories, _P.contact_collected, _P.objection_notice_at_collection)
+# Everything in one round trip: a row per ledger event of the customer in chain order (at least one,
+# which carries the key and the customer), and a row per purchase.
 _ON_RECORD = union_all(
-    _key_and_customer(_E.seq, _E.body, *(_nothing(c) for c in (_P.occurred_at, _P.categories, _P.contact_collected,
-                                                               _P.objection_notice_at_collection)))
+    _key_and_customer(_E.seq, _E.body, *map(_nothing, _BOUGHT))
     .outerjoin(_E, and_(_E.organisation_id == t.Customer.organisation_id, _E.customer_id == t.Customer.id)),
-    _key_and_customer(_nothing(_E.seq), _nothing(_E.body), _P.occurred_at, _P.categories, _P.contact_collected,
-                      _P.objection_notice_at_collection)
+    _key_and_customer(_nothing(_E.seq), _nothing(_E.body), *_BOUGHT)
     .join(_P, and_(_P.organisation_id == t.Customer.organisation_id, _P.customer_id == t.Customer.id)),
 ).order_by("seq")

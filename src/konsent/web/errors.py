@@ -43,8 +43,9 @@ def respond(request: Request, status: int, code: str, message: str, field: str |
     title = {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Conflict", 413: "Too large",
              422: "Please check your input", 429: "Too many requests"}.get(status, "Something went wrong")
     page = (f"<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-            f"<title>{escape(title)}</title><main style='font-family:system-ui;max-width:36rem;margin:3rem auto'>"
-            f"<h1>{escape(title)}</h1><p>{escape((field + ': ') if field else '')}{escape(message)}</p></main>")
+            f"<title>{escape(title)}</title><link rel=stylesheet href='/static/public.css'>"
+            f"<main><h1>{escape(title)}</h1><p>{escape((field + ': ') if field else '')}"
+            f"{escape(message)}</p></main>")
     return HTMLResponse(page, status_code=status, headers=headers)
 
 

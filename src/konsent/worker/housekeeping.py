@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from konsent.services import audience, automations, doi, webhook_delivery
+from konsent.services import audience, automations, campaigns, doi, webhook_delivery
 from konsent.services.context import Konsent
 from konsent.storage import tables as t
 
@@ -51,6 +51,7 @@ class Housekeeping:
             "doi_expiry": lambda: asyncio.to_thread(doi.expire_overdue, self.app),
             "automations": lambda: asyncio.to_thread(run_automations, self.app, self.organisations),
             "audience": lambda: asyncio.to_thread(refresh_audiences, self.app, self.organisations),
+            "campaigns": lambda: asyncio.to_thread(campaigns.settle_progress, self.app),
             "webhooks": self.deliver_webhooks,  # last: it announces what the others recorded
         }
         done: dict[str, int | None] = {}

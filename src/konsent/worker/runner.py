@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import func, select
 
 from konsent.config import Settings
-from konsent.services import organisations
+from konsent.services import campaigns, organisations
 from konsent.services.context import Konsent
 from konsent.storage import tables as t
 from konsent.transports import Transport
@@ -68,6 +68,7 @@ async def run(
     if once:
         await housekeeping.round()
         stats = await worker.run(once=True, stop=stop)
+        await asyncio.to_thread(campaigns.settle_progress, app)  # what was just sent may complete one
         await housekeeping.deliver_webhooks()
         return stats
     stop = stop or asyncio.Event()

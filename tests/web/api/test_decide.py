@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from konsent import decide, parse_scenario
-from konsent.services import api_keys, consents, facts
+from konsent.services import api_keys, consents, facts, rights
 from konsent.services.consents import ConsentDeclaration
 from tests.web.api.builders import API, add_customer, error, other_organisation
 
@@ -34,12 +34,20 @@ def test_a_stored_customers_consent_allows_the_newsletter_with_reasons_in_both_l
     assert decision["citations"] == reason["citations"]
 
 
-def test_the_answer_is_the_one_facts_decide_for_gives(app, org, web, auth, clock):
+@pytest.mark.parametrize("history", ["nothing", "a purchase", "a purchase, sign-ups and an objection", "erased"])
+def test_the_answer_is_the_one_facts_decide_for_gives(app, org, web, auth, clock, history):
     anna = add_customer(web, auth)
-    web.post(f"{API}/customers/{anna['id']}/purchases", headers=auth, json={
-        "occurred_at": "2026-11-02T10:00:00+01:00", "categories": ["haircut"], "contact_collected": ["email", "sms"],
-        "objection_notice_at_collection": True})
-    consents.give(app, org, anna["id"], ConsentDeclaration(channel="sms", source="online_form"))
+    if history != "nothing":
+        web.post(f"{API}/customers/{anna['id']}/purchases", headers=auth, json={
+            "occurred_at": "2026-11-02T10:00:00+01:00", "categories": ["haircut"],
+            "contact_collected": ["email", "sms"], "objection_notice_at_collection": True})
+    if history in ("a purchase, sign-ups and an objection", "erased"):
+        consents.give(app, org, anna["id"], ConsentDeclaration(channel="sms", source="online_form"))
+        consents.give(app, org, anna["id"], SIGNED)
+        clock.advance(hours=2)
+        consents.object_to(app, org, anna["id"], channel="phone")
+    if history == "erased":
+        rights.erase(app, org, anna["id"], actor="test")
     clock.advance(days=1)
     for channel in ("email", "sms", "phone", "post"):
         for kind, categories in (("product_ad", ["hair-care"]), ("newsletter", []), ("appointment_reminder", []),

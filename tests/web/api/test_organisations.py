@@ -168,7 +168,6 @@ def test_another_organisations_key_is_not_found(app, org, web, auth):
 
 
 def test_the_command_line_creates_lists_and_revokes_keys(app, org, monkeypatch):
-    monkeypatch.setattr("konsent.cli.common.app_from_env", lambda: app)
     monkeypatch.setattr("konsent.cli.apikey.app_from_env", lambda: app)
     runner = CliRunner()
     made = runner.invoke(cli, ["apikey", "create", "--org", org, "--name", "shop", "--scope", "read",

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from konsent.errors import Conflict
 from konsent.services import api_keys, organisation_settings, organisations
-from konsent.services.api_keys import ApiKeyView, Caller
+from konsent.services.api_keys import ApiKeyView
 from konsent.storage import tables as t
 from konsent.web.api import idempotency, ids
 from konsent.web.api.auth import Platform, Reader, Writer
@@ -22,15 +22,11 @@ from konsent.web.api.models import (
     OrganisationSettings,
 )
 from konsent.web.api.paging import Cursor, Limit, Page, page, paged
+from konsent.web.api.values import actor
 from konsent.web.deps import konsent_of
 from konsent.web.errors import ApiError
 
 router = APIRouter(tags=["organisations"])
-
-
-def _actor(caller: Caller) -> str:
-    # Settings and keys are changes a person answers for: the audit log names the key that made them.
-    return f"api-key:{caller.key_id}"
 
 
 @router.get("/organisation", responses=READ_ERRORS)
@@ -42,7 +38,7 @@ def show(request: Request, caller: Reader) -> OrganisationOut:
 def change(request: Request, caller: Writer, settings: OrganisationSettings) -> OrganisationOut:
     changed = organisation_settings.change(konsent_of(request), caller.organisation_id,
                                            settings.model_dump(exclude_unset=True, mode="json"),
-                                           actor=_actor(caller))
+                                           actor=actor(caller))
     return OrganisationOut.model_validate(changed)
 
 
@@ -85,7 +81,7 @@ async def create_key(request: Request, caller: Writer, new: NewApiKey) -> JSONRe
 
     def run() -> ApiKeyCreated:
         view, plain = api_keys.create(app, caller.organisation_id, name=new.name, scopes=list(new.scopes),
-                                      actor=_actor(caller))
+                                      actor=actor(caller))
         return _created(view, plain)
 
     return idempotency.replay_or_run(request, caller, await idempotency.fingerprint(request), run, 201,
@@ -96,7 +92,7 @@ async def create_key(request: Request, caller: Writer, new: NewApiKey) -> JSONRe
 def revoke_key(request: Request, caller: Writer, key_id: str) -> ApiKeyOut:
     """Revoked at once; revoking again changes nothing."""
     view = api_keys.revoke(konsent_of(request), caller.organisation_id, ids.checked("API key", key_id),
-                           actor=_actor(caller))
+                           actor=actor(caller))
     return ApiKeyOut.model_validate(view)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from konsent.errors import InputError
 from konsent.services.api_keys import Caller
@@ -42,8 +42,15 @@ Line = Annotated[str, Field(min_length=1, max_length=200, pattern=_ONE_LINE), Af
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=_ONE_LINE), AfterValidator(storable)]
 Address = Annotated[str, Field(min_length=1, max_length=320, pattern=_ONE_LINE), AfterValidator(storable)]
 Text = Annotated[str, Field(max_length=100_000), AfterValidator(storable)]
-Moment = Annotated[datetime, AfterValidator(_sane)]
-AwareMoment = Annotated[datetime, AfterValidator(_aware)]
+def _written_out(value: Any) -> Any:
+    # The schema promises ISO 8601 text; a bare number would be taken for seconds since 1970.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be a date and time in ISO 8601, e.g. 2026-12-01T09:00:00+01:00")
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_written_out), AfterValidator(_sane)]
+AwareMoment = Annotated[datetime, BeforeValidator(_written_out), AfterValidator(_aware)]
 
 
 
