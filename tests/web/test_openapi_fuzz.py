@@ -33,7 +33,7 @@ from konsent.services.context import Konsent
 from konsent.storage.db import Database
 from konsent.web.app import create_app
 from tests.conftest import Clock
-from tests.web.world import World, populate
+from tests.web.world import IDS, World, populate
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -48,21 +48,7 @@ CONFIG = SchemathesisConfig.from_dict({"seed": 20261120, "warnings": False})
 
 # Path parameters by name, filled with the organisation's own record of that kind.
 PINNED: dict[str, Callable[[World], str]] = {
-    "customer_id": lambda w: w.customer_id,
-    "consent_id": lambda w: w.consent_id,
-    "text_id": lambda w: w.text_id,
-    "campaign_id": lambda w: w.campaign_id,
-    "message_id": lambda w: w.message_id,
-    "request_id": lambda w: w.doi_request_id,
-    "purchase_id": lambda w: w.purchase_id,
-    "automation_id": lambda w: w.automation_id,
-    "event_id": lambda w: w.event_id,
-    "webhook_id": lambda w: w.webhook_id,
-    "endpoint_id": lambda w: w.webhook_id,
-    "delivery_id": lambda w: w.delivery_id,
-    "complaint_id": lambda w: w.complaint_id,
-    "key_id": lambda w: w.api_key_id,
-    "template_id": lambda w: w.template_id,
+    **IDS,
     "trigger": lambda w: "booking_confirmation",
     "key": lambda w: w.template_key,
 }

@@ -5,6 +5,7 @@ that find something)."""
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
@@ -50,6 +51,27 @@ class World:
         """Every value that identifies this organisation's data: none may reach another organisation."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("template_key", "slug")}
 
+
+
+
+# Path parameters that are ids, by name: the record of that kind in a world.
+IDS: dict[str, Callable[[World], str]] = {
+    "customer_id": lambda w: w.customer_id,
+    "consent_id": lambda w: w.consent_id,
+    "text_id": lambda w: w.text_id,
+    "campaign_id": lambda w: w.campaign_id,
+    "message_id": lambda w: w.message_id,
+    "request_id": lambda w: w.doi_request_id,
+    "purchase_id": lambda w: w.purchase_id,
+    "automation_id": lambda w: w.automation_id,
+    "event_id": lambda w: w.event_id,
+    "webhook_id": lambda w: w.webhook_id,
+    "endpoint_id": lambda w: w.webhook_id,
+    "delivery_id": lambda w: w.delivery_id,
+    "complaint_id": lambda w: w.complaint_id,
+    "key_id": lambda w: w.api_key_id,
+    "template_id": lambda w: w.template_id,
+}
 
 
 def populate(app: Konsent, org: str) -> World:

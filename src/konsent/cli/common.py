@@ -6,11 +6,12 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
-from konsent.errors import KonsentError
+from konsent.errors import InputError, KonsentError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -63,3 +64,13 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+def write_private(path: Path, content: bytes) -> None:
+    """Write a file readable by its owner only: exports, dossiers and answer packs hold personal data."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
+    except OSError as exc:
+        raise InputError("out", f"cannot write {path}: {exc.strerror}") from None

@@ -1,6 +1,5 @@
 """`konsent report …`: the answer to the authority, the dashboard's figures, the records of processing."""
 
-import os
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -8,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from konsent.cli.common import JsonOption, app_from_env, emit, friendly
+from konsent.cli.common import JsonOption, app_from_env, emit, friendly, write_private
 from konsent.errors import InputError
 from konsent.services import answer_pack, dashboard, processing_record
 from konsent.services.reporting.periods import BUCKETS
@@ -36,7 +35,7 @@ def answer_pack_command(
     lang: Annotated[Lang, typer.Option("--lang")] = Lang.DE,
 ) -> None:
     """The answer to the authority's questionnaire: answer.pdf, figures.json and CSVs in one ZIP."""
-    write(out, answer_pack.bundle(app_from_env(), org, lang=lang.value))
+    write_private(out, answer_pack.bundle(app_from_env(), org, lang=lang.value))
     typer.echo(f"wrote {out}", err=True)
 
 
@@ -86,18 +85,8 @@ def processing_command(
     if out is None:
         typer.echo(content.decode(), nl=False)
         return
-    write(out, content)
+    write_private(out, content)
     typer.echo(f"wrote {out}", err=True)
-
-
-def write(path: Path, content: bytes) -> None:
-    # Readable by its owner only: the pack names the organisation's complaints and its service providers.
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(content)
-    except OSError as exc:
-        raise InputError("out", f"cannot write {path}: {exc.strerror}") from None
 
 
 def _moment(text: str | None, name: str) -> datetime | None:

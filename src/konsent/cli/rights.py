@@ -1,15 +1,13 @@
 """`konsent export`, `konsent erase`, `konsent dossier`: the person's rights and the owner's proof."""
 
 import json
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from konsent.cli.common import ActorOption, JsonOption, actor_or_user, app_from_env, emit, fail, friendly
-from konsent.errors import InputError
+from konsent.cli.common import ActorOption, JsonOption, actor_or_user, app_from_env, emit, fail, friendly, write_private
 from konsent.services import dossier, rights
 
 OrgOption = typer.Option("--org", help="Organisation id or slug.")
@@ -45,7 +43,7 @@ def export(
     if out is None:
         typer.echo(content)
     else:
-        _write(out, content.encode())
+        write_private(out, content.encode())
         typer.echo(f"wrote {out}", err=True)
 
 
@@ -89,18 +87,8 @@ def dossier_command(
         content = dossier.render_html(document, chosen).encode()
     else:
         content = json.dumps(document, ensure_ascii=False, indent=2).encode()
-    _write(out, content)
+    write_private(out, content)
     typer.echo(f"wrote {out}", err=True)
-
-
-def _write(path: Path, content: bytes) -> None:
-    # The file holds personal data: readable by its owner only, like a private key.
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(content)
-    except OSError as exc:
-        raise InputError("out", f"cannot write {path}: {exc.strerror}") from None
 
 
 def register(root: typer.Typer) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from konsent.services import api_keys, organisations
 from konsent.services.context import Konsent
 from konsent.storage import tables as t
-from tests.web.world import World, populate
+from tests.web.world import IDS, World, populate
 
 FOREIGN = frozenset({403, 404})
 FOREIGN_IN_BODY = frozenset({403, 404, 422})
@@ -42,23 +42,7 @@ def own(body: Callable[[World], Any] | None = None,
 
 
 # Path parameters that are ids, by name, filled with organisation A's record of that kind.
-PATH: dict[str, Callable[[World], str]] = {
-    "customer_id": lambda w: w.customer_id,
-    "consent_id": lambda w: w.consent_id,
-    "text_id": lambda w: w.text_id,
-    "campaign_id": lambda w: w.campaign_id,
-    "message_id": lambda w: w.message_id,
-    "request_id": lambda w: w.doi_request_id,
-    "purchase_id": lambda w: w.purchase_id,
-    "automation_id": lambda w: w.automation_id,
-    "event_id": lambda w: w.event_id,
-    "webhook_id": lambda w: w.webhook_id,
-    "endpoint_id": lambda w: w.webhook_id,
-    "delivery_id": lambda w: w.delivery_id,
-    "complaint_id": lambda w: w.complaint_id,
-    "key_id": lambda w: w.api_key_id,
-    "template_id": lambda w: w.template_id,
-}
+PATH: dict[str, Callable[[World], str]] = IDS
 # Path parameters that are names each organisation has its own of: A's name, but B's record.
 NAMES: dict[str, Callable[[World], str]] = {
     "trigger": lambda w: "booking_confirmation",
