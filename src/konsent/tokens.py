@@ -7,7 +7,9 @@ address. It is signed with the organisation's secret and a salt per purpose, so 
 cannot be replayed as another kind of link. The expiry is checked against the caller's clock
 (`app.now()`), never the system's, so that tests and replays move it by hand.
 
-The payload is packed to bytes rather than JSON: the link has to fit in an SMS.
+The payload is packed to bytes rather than JSON: the link has to fit in an SMS. It opens with a
+format byte, which also keeps the token from starting with "-": base64 of a random organisation
+id does that once in 64, and a shell or command line then reads the token as an option.
 """
 
 import base64
@@ -26,8 +28,9 @@ DOI = "doi"
 UNSUBSCRIBE = "unsubscribe"
 PREFERENCES = "preferences"  # the subject is a customer id: the link opens that person's preference centre
 
+_FORMAT = b"\x01"  # base64 of 0x01 starts with "A"
 _EXPIRY_BYTES = 5  # seconds since the epoch; enough for thirty thousand years
-_PAYLOAD_BYTES = 16 + 16 + _EXPIRY_BYTES
+_PAYLOAD_BYTES = len(_FORMAT) + 16 + 16 + _EXPIRY_BYTES
 
 
 class TokenError(KonsentError):
@@ -68,7 +71,7 @@ def _signer(secret: str, purpose: str) -> Signer:
 def issue(secret: str, purpose: str, *, organisation_id: str, subject: str, expires_at: datetime) -> str:
     """A URL-safe token for `subject` (a konsent id) that `verify` accepts until `expires_at`."""
     expiry = int(expires_at.timestamp()).to_bytes(_EXPIRY_BYTES, "big")
-    payload = uuid.UUID(organisation_id).bytes + uuid.UUID(subject).bytes + expiry
+    payload = _FORMAT + uuid.UUID(organisation_id).bytes + uuid.UUID(subject).bytes + expiry
     packed = base64.urlsafe_b64encode(payload).rstrip(b"=")
     return _signer(secret, purpose).sign(packed).decode("ascii")
 
@@ -96,10 +99,11 @@ def _unpack(token: str) -> tuple[str, str, datetime]:
         payload = base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))
     except (binascii.Error, ValueError):
         raise TokenInvalid from None
-    if len(payload) != _PAYLOAD_BYTES:
+    if len(payload) != _PAYLOAD_BYTES or not payload.startswith(_FORMAT):
         raise TokenInvalid
+    organisation, subject, expiry = payload[1:17], payload[17:33], payload[33:]
     try:
-        expires_at = datetime.fromtimestamp(int.from_bytes(payload[32:], "big"), UTC)
+        expires_at = datetime.fromtimestamp(int.from_bytes(expiry, "big"), UTC)
     except (ValueError, OverflowError, OSError):
         raise TokenInvalid from None
-    return str(uuid.UUID(bytes=payload[:16])), str(uuid.UUID(bytes=payload[16:32])), expires_at
+    return str(uuid.UUID(bytes=organisation)), str(uuid.UUID(bytes=subject)), expires_at

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -255,6 +256,19 @@ def test_the_link_reveals_neither_the_address_nor_the_customer(app, org):
         assert secret.encode() not in decoded
     assert uuid.UUID(anna.id).bytes not in decoded
     assert len(token) < 100  # short enough for an SMS
+
+
+@pytest.mark.parametrize("organisation_id", [
+    "f8000000-0000-4000-8000-000000000000",  # bare base64 of these bytes starts with "-"
+    "fbffffff-ffff-4fff-bfff-ffffffffffff",
+    "00000000-0000-4000-8000-000000000000",
+])
+def test_no_token_starts_like_a_command_line_option(organisation_id):
+    token = tokens.issue("ab" * 32, tokens.DOI, organisation_id=organisation_id, subject=organisation_id,
+                         expires_at=datetime(2030, 1, 1, tzinfo=UTC))
+    assert not token.startswith("-")
+    assert tokens.organisation_of(token) == organisation_id
+    assert tokens.verify("ab" * 32, tokens.DOI, token, now=datetime(2029, 1, 1, tzinfo=UTC)) == organisation_id
 
 
 def test_the_fourth_request_to_one_address_in_a_day_is_refused(app, org, clock):
