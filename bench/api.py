@@ -2,8 +2,8 @@
 
 Creates a fresh PostgreSQL database with one organisation of N customers (default 3,000), each with
 an email consent proven by a signed form (so the newsletter is allowed), and an API key. Starts the
-real server — uvicorn with `--workers` processes over `konsent.web.app:create_app`, what `konsent
-serve` runs, on PostgreSQL — and loads it from this process:
+real server — `konsent serve --workers W` (uvicorn with W processes over the app factory) on
+PostgreSQL — and loads it from this process:
 
   health     GET  /health                               the ceiling: routing, middleware, no database
   decide     POST /api/v1/decide                        for a stored customer, newsletter by email
@@ -25,8 +25,8 @@ request (a connection pool smaller than the server's thread pool opens and close
 Run: `.venv/bin/python bench/api.py [--customers N] [--workers W] [--seconds S] [--rate R]`.
 Creates and drops its own database on postgresql://postgres@127.0.0.1:5432. Prints; never asserts.
 The load generator shares the machine with the server: on a small machine it takes CPU the server
-would otherwise have (its share is printed). `PYTHONPATH` reaches the server: with uvloop and
-httptools importable there, uvicorn uses them.
+would otherwise have (its share is printed). uvicorn serves on uvloop and httptools (dependencies);
+the server's first lines say which loop and parser it found.
 """
 
 import argparse
@@ -113,8 +113,8 @@ def free_port() -> int:
 def start_server(settings: Settings, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "KONSENT__DATABASE__URL": str(settings.database.url),
            "KONSENT__DATA_DIR": str(settings.data_dir), "KONSENT__SERVER__PUBLIC_URL": f"http://127.0.0.1:{port}"}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "konsent.web.app:create_app", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    command = [sys.executable, "-m", "konsent", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers)]
     with log.open("wb") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60

@@ -105,6 +105,8 @@ class Salon:
                 self.contacts.append((str(uuid.uuid4()), self.org, cid, "phone", f"+49151{number:08d}", NOW, None))
                 reach[Channel.SMS] = plan.REACHABLE
             self._buy(cid, has_email, has_phone)
+            last_visit = max((bought.at for bought in self._purchases[cid]), default=None)
+            self.customers[-1] = (*self.customers[-1], last_visit)
             self._consent(cid, has_email, has_phone)
             self.histories[cid] = plan.History(
                 purchases=self._purchases[cid],
@@ -186,7 +188,7 @@ def load(app: Konsent, url: str, organisation_id: str, customers: int) -> None:
     with psycopg.connect(raw) as connection:
         timed("customers, contact points, purchases copied")(lambda: (
             copy(connection, "customers", "id, organisation_id, external_id, type, jurisdiction, locale, first_name, "
-                 "last_name, birthday, registers, tags, created_at, erased_at", salon.customers),
+                 "last_name, birthday, registers, tags, created_at, erased_at, last_visit_at", salon.customers),
             copy(connection, "contact_points", "id, organisation_id, customer_id, kind, value, created_at, bounced_at",
                  salon.contacts),
             copy(connection, "purchases", "id, organisation_id, customer_id, external_id, occurred_at, categories, "

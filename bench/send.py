@@ -40,6 +40,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import func, select
 
 from _postgres import fresh_database
+from konsent import aio
 from konsent.config import DatabaseSettings, Settings, SmtpSettings
 from konsent.domain import (
     Channel,
@@ -329,7 +330,6 @@ def proof(app: Konsent, organisation_id: str, count: int) -> str:
 def profile(app: Konsent, organisation_id: str, port: int, concurrency: int, batch: int) -> int:
     """One worker in this process: CPU per message by step, PostgreSQL's share, then cProfile of the
     event loop (database steps run in threads, which cProfile does not see; their CPU is in the first table)."""
-    import asyncio  # noqa: PLC0415
 
     app.settings.smtp = SmtpSettings(host="127.0.0.1", port=port, security="none",
                                      sender="Salon Sonnenschein <news@salon.example>")
@@ -341,7 +341,7 @@ def profile(app: Konsent, organisation_id: str, port: int, concurrency: int, bat
     half = worker()
     own, postgres, sinking, began = resource.getrusage(resource.RUSAGE_SELF), cpu_of("postgres"), \
         cpu_of("smtp-sink"), time.perf_counter()
-    stats = asyncio.run(half.run(once=True))
+    stats = aio.run(half.run(once=True))
     after = resource.getrusage(resource.RUSAGE_SELF)
     seconds = time.perf_counter() - began
     total = (after.ru_utime - own.ru_utime) + (after.ru_stime - own.ru_stime)
@@ -359,13 +359,12 @@ def profile(app: Konsent, organisation_id: str, port: int, concurrency: int, bat
 
 
 def cprofile(app: Konsent, organisation_id: str, port: int, concurrency: int, batch: int) -> None:
-    import asyncio  # noqa: PLC0415
 
     worker = Worker(app, {"email": SmtpPool(app.settings.smtp, size=concurrency)}, concurrency=concurrency,
                     batch=batch, organisations=[organisation_id])
     profiler = cProfile.Profile()
     profiler.enable()
-    stats = asyncio.run(worker.run(once=True))
+    stats = aio.run(worker.run(once=True))
     profiler.disable()
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)

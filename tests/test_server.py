@@ -132,3 +132,40 @@ def test_one_sigint_stops_the_server_and_its_worker(server):
     assert server.process.returncode == 0, err
     assert "running at" in out
     assert "Traceback" not in err
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_the_server_runs_several_processes_and_a_sigterm_stops_them_all(tmp_path):
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KONSENT__")}
+    env |= {"KONSENT__SERVER__PORT": str(port), "KONSENT__DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "konsent", "serve", "--workers", "2"]
+    with subprocess.Popen(command, env=env, cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as process:
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(url, process)
+            def spawned() -> set[int]:  # uvicorn's server processes, not multiprocessing's resource tracker
+                return {pid for pid in children_of(process.pid)
+                        if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")}
+
+            wait_for(lambda: len(spawned()) == 2, "two server processes")
+            servers = spawned()
+            for _ in range(20):
+                assert httpx.get(f"{url}/health").json()["status"] == "ok"
+        finally:
+            process.terminate()
+            _, err = process.communicate(timeout=60)
+        assert "Traceback" not in err
+    assert not any(Path(f"/proc/{pid}").exists() for pid in servers)

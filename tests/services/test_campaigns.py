@@ -314,6 +314,14 @@ def test_a_segment_picks_its_customers_and_decides_them_as_alone(app, org, clock
     assert [c.audience for c in preview.channels] == [len(chosen)] * 2
     assert_same(preview, alone(app, org, chosen, asked, now))
 
+    lately = Segment(last_visit_after=now - timedelta(days=60))
+    recent = [cid for cid in ids if cid in latest and latest[cid] > lately.last_visit_after]
+    assert recent
+    assert len(recent) < len(ids)
+    preview = campaigns.preview(app, org, campaigns.create(app, org, draft(segment=lately)).id)
+    assert [c.audience for c in preview.channels] == [len(recent)] * 2
+    assert_same(preview, alone(app, org, recent, asked, now))
+
     by_month = campaigns.create(app, org, draft(segment=Segment(birthday_month=3, bought=("colour",))))
     with app.db.unit_of_work() as session:
         bought_colour = {p.customer_id for p in session.scalars(select(t.Purchase).where(

@@ -1,8 +1,69 @@
-"""Migrations upgrade an empty database of either kind, and the tables match them exactly."""
+"""Migrations upgrade an empty database of either kind, and the tables match them exactly; a migration
+that fills a new column from old rows fills it right."""
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import select
+
+from konsent.config import DatabaseSettings, Settings
+from konsent.services import customers, organisations
+from konsent.services.context import Konsent
+from konsent.services.customers import NewCustomer
 from konsent.storage import migrate
+from konsent.storage import tables as t
+from konsent.storage.db import Database
+from tests.conftest import _postgres_database
 
 
 def test_an_empty_database_upgrades_and_autogenerate_finds_no_drift(database):
     migrate.upgrade(database.engine)  # a second upgrade is a no-op
     assert migrate.drift(database.engine) == []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database of its own: these tests move it down and up again."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'konsent.db'}")
+        migrate.upgrade(db.engine)
+        yield db
+        db.dispose()
+        return
+    postgres = _postgres_database()
+    db = Database(next(postgres))
+    migrate.upgrade(db.engine)
+    try:
+        yield db
+    finally:
+        db.dispose()
+        postgres.close()
+
+
+def _move(db: Database, revision: str, *, down: bool = False) -> None:
+    with db.engine.begin() as connection:
+        config = migrate._config()
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_the_last_visit_is_filled_in_from_the_purchases_recorded_before_it_existed(fresh_database, tmp_path):
+    app = Konsent(settings=Settings(data_dir=tmp_path, database=DatabaseSettings(url=fresh_database.url)),
+                  db=fresh_database, clock=lambda: datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    org = organisations.create(app, slug="salon", name="Salon", jurisdiction="DE").id
+    anna = customers.add(app, org, NewCustomer(email="anna@example.com")).id
+    ben = customers.add(app, org, NewCustomer(email="ben@example.com")).id
+    for day in (3, 17, 9):
+        customers.record_purchase(app, org, anna, occurred_at=datetime(2026, 5, day, 10, tzinfo=UTC),
+                                  categories=["haircut"], contact_collected=[], objection_notice_at_collection=False)
+
+    _move(fresh_database, "0006", down=True)
+    _move(fresh_database, "head")
+
+    with fresh_database.unit_of_work() as session:
+        visits = dict(session.execute(select(t.Customer.id, t.Customer.last_visit_at)).all())
+    assert visits == {anna: datetime(2026, 5, 17, 10, tzinfo=UTC), ben: None}
+    assert migrate.drift(fresh_database.engine) == []

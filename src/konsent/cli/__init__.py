@@ -158,6 +158,9 @@ def serve(
     with_worker: Annotated[bool, typer.Option(
         "--with-worker", help="Also send the outbox and keep house (webhooks, automations) in this process; "
                               "Ctrl-C stops both. In production run `konsent worker` processes instead.")] = False,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Server processes, each with its own database connections; in production about one per "
+                    "core. Each reads its settings from the environment and the settings file.")] = 1,
 ) -> None:
     """Run the konsent server."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
@@ -173,7 +176,11 @@ def serve(
     typer.echo(f"konsent is running at http://{host}:{port}/{beside}  (health: /health, API docs: /docs; "
                "Ctrl-C stops)")
     with WorkerBeside(konsent) if with_worker else contextlib.nullcontext():
-        uvicorn.run(create_app(konsent), host=host, port=port, log_level="warning")
+        if workers == 1:
+            uvicorn.run(create_app(konsent), host=host, port=port, log_level="warning")
+        else:  # uvicorn starts the processes; each builds its app from the factory
+            uvicorn.run("konsent.web.app:create_app", factory=True, workers=workers, host=host, port=port,
+                        log_level="warning")
 
 
 @docs_app.command("legal-basis")

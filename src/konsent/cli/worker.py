@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from konsent import aio
 from konsent.cli.common import JsonOption, app_from_env, emit, friendly
 from konsent.services.context import Konsent
 from konsent.worker import runner
@@ -90,7 +91,7 @@ def worker(
     progress = ProgressLine(runner.due_now(app, only) if once else None)
     chores = Housekeeping(app, owner_name(), every=every, organisations=only) if (
         housekeeping if housekeeping is not None else not org) else None
-    stats = asyncio.run(_work(app, once, batch, concurrency, only, progress, chores))
+    stats = aio.run(_work(app, once, batch, concurrency, only, progress, chores))
     progress(stats, final=True)
     emit(_summary(stats), as_json, lambda s: (
         f"sent {s['sent']:,}, withheld {s['withheld']:,}, failed {s['failed']:,}, "

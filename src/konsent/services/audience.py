@@ -145,12 +145,11 @@ def _conditions(organisation: t.Organisation, segment: Segment, dialect: str) ->
     own = (p.organisation_id == c.organisation_id) & (p.customer_id == c.id)
     if segment.bought:
         conditions.append(exists().where(own, _has_any(p.categories, segment.bought, dialect)))
+    # A customer who never bought or booked has no last visit: neither bound matches them.
     if segment.last_visit_before is not None:
-        before = segment.last_visit_before
-        conditions.append(exists().where(own, p.occurred_at < before))
-        conditions.append(~exists().where(own, p.occurred_at >= before))
+        conditions.append(c.last_visit_at < segment.last_visit_before)
     if segment.last_visit_after is not None:
-        conditions.append(exists().where(own, p.occurred_at > segment.last_visit_after))
+        conditions.append(c.last_visit_at > segment.last_visit_after)
     return conditions
 
 

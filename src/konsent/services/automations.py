@@ -353,24 +353,21 @@ def _lapsed(session: Session, organisation: t.Organisation, automation: t.Automa
     """Customers whose last purchase or booking is more than N days ago, once per absence: a win-back
     scheduled after their last visit (sent or withheld) means this absence was already answered."""
     cutoff = now - timedelta(days=int(automation.settings.get("days_without_visit", 90)))
-    last_visit = func.max(t.Purchase.occurred_at)
-    visits = session.execute(select(t.Purchase.customer_id, last_visit).where(
-        t.Purchase.organisation_id == organisation.id).group_by(t.Purchase.customer_id).having(last_visit <= cutoff))
-    # Two grouped scans rather than a correlated NOT EXISTS: SQLite would search the outbox once per customer.
+    c = t.Customer
+    # Two scans rather than a correlated NOT EXISTS: SQLite would search the outbox once per customer.
     last_asked = dict(session.execute(select(t.OutboxItem.customer_id, func.max(t.OutboxItem.created_at)).where(
         t.OutboxItem.organisation_id == organisation.id, t.OutboxItem.automation_id == automation.id,
     ).group_by(t.OutboxItem.customer_id)).all())
-    lapsed = {customer_id: at for customer_id, at in visits if not last_asked.get(customer_id, at) > at}
-    ids = sorted(lapsed)
     planned = []
-    for start in range(0, len(ids), CHUNK):
-        for customer in session.scalars(select(t.Customer).where(
-            t.Customer.organisation_id == organisation.id, t.Customer.id.in_(ids[start:start + CHUNK]),
-            t.Customer.erased_at.is_(None),
-        ).order_by(t.Customer.id)):
-            at = lapsed[customer.id]
-            planned.append(Planned(automation, customer, f"winback:{automation.id}:{customer.id}:{at:%Y%m%dT%H%M%S}",
-                                   now, {"last_visit": at.isoformat()}))
+    for customer in session.scalars(select(c).where(
+        c.organisation_id == organisation.id, c.last_visit_at <= cutoff, c.erased_at.is_(None),
+    ).order_by(c.id)):
+        at = customer.last_visit_at
+        assert at is not None  # the query asked for one
+        if last_asked.get(customer.id, at) > at:
+            continue
+        planned.append(Planned(automation, customer, f"winback:{automation.id}:{customer.id}:{at:%Y%m%dT%H%M%S}",
+                               now, {"last_visit": at.isoformat()}))
     return planned
 
 

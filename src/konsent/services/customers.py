@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from konsent.domain import Channel, Jurisdiction, RecipientType
@@ -231,5 +231,16 @@ def record_purchase(
             objection_notice_at_collection=objection_notice_at_collection, created_at=app.now(),
         )
         session.add(purchase)
+        visited(session, organisation.id, customer.id, occurred_at)
         audience.refresh(session, organisation.id, [customer.id], now=app.now())
         return purchase.id
+
+
+def visited(session: Session, organisation_id: str, customer_id: str, at: datetime) -> None:
+    """Keep `last_visit_at` the latest purchase or booking, also when two are recorded at once: the
+    comparison is made by the database under the row's lock, not from a value read before."""
+    c = t.Customer
+    session.execute(update(c).where(
+        c.organisation_id == organisation_id, c.id == customer_id,
+        or_(c.last_visit_at.is_(None), c.last_visit_at < at),
+    ).values(last_visit_at=at))

@@ -275,8 +275,9 @@ def _record_purchase(session: Session, organisation_id: str, customer_id: str, d
         external_id=f"{details.prefix}:{details.subject}", occurred_at=at, categories=details.categories,
         contact_collected=details.contact_collected, objection_notice_at_collection=details.notice_shown,
         created_at=now,
-    ).on_conflict_do_nothing(index_elements=["organisation_id", "external_id"])
-    session.execute(statement)
+    ).on_conflict_do_nothing(index_elements=["organisation_id", "external_id"]).returning(t.Purchase.id)
+    if session.execute(statement).first() is not None:  # inserted, not the purchase it already was
+        customers.visited(session, organisation_id, customer_id, at)
 
 
 def _planned(session: Session, organisation: t.Organisation, person: t.Customer, details: Details, event_id: str,

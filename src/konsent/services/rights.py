@@ -140,7 +140,7 @@ def erase_in(
     contact_points = _count_deleted(session, t.ContactPoint, org, who)
     purchases = _count_deleted(session, t.Purchase, org, who)
     customer.first_name = customer.last_name = customer.birthday = customer.external_id = None
-    customer.registers, customer.tags = {}, []
+    customer.registers, customer.tags, customer.last_visit_at = {}, [], None
     customer.erased_at = customer.erased_at or now
     session.execute(update(t.LedgerEvent).where(
         t.LedgerEvent.organisation_id == org, t.LedgerEvent.customer_id == who,

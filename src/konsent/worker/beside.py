@@ -12,6 +12,7 @@ import logging
 import threading
 from types import TracebackType
 
+from konsent import aio
 from konsent.services.context import Konsent
 from konsent.worker import runner
 from konsent.worker.housekeeping import Housekeeping
@@ -45,7 +46,7 @@ class WorkerBeside:
         self.thread.join(timeout=self.app.settings.dispatch.lease_seconds)
 
     def _main(self) -> None:
-        asyncio.run(self._work())
+        aio.run(self._work())
 
     async def _work(self) -> None:
         self.loop, self.stop = asyncio.get_running_loop(), asyncio.Event()
