@@ -166,6 +166,7 @@ def serve(
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     from konsent.bootstrap import build  # noqa: PLC0415
+    from konsent.web import serving  # noqa: PLC0415
     from konsent.web.app import create_app  # noqa: PLC0415
     from konsent.worker.beside import WorkerBeside  # noqa: PLC0415
 
@@ -178,9 +179,13 @@ def serve(
     with WorkerBeside(konsent) if with_worker else contextlib.nullcontext():
         if workers == 1:
             uvicorn.run(create_app(konsent), host=host, port=port, log_level="warning")
-        else:  # uvicorn starts the processes; each builds its app from the factory
-            uvicorn.run("konsent.web.app:create_app", factory=True, workers=workers, host=host, port=port,
-                        log_level="warning")
+        else:
+            try:
+                status = serving.serve(host, port, workers)
+            except serving.PortInUse as exc:
+                raise typer.BadParameter(str(exc), param_hint="--port") from None
+            if status:
+                raise typer.Exit(status)
 
 
 @docs_app.command("legal-basis")

@@ -27,8 +27,10 @@ def question_for(app: Konsent, key: str, customer_id: str, asked: facts.Asked, *
     if prefix is None:
         return None, None
     now = app.now()
-    # One Core transaction: on this path an ORM session's bookkeeping would cost more than the queries.
-    with app.db.engine.begin() as connection:
+    # Core, not the ORM: on this path a session's bookkeeping would cost more than the query. One
+    # statement reads everything, so it needs no transaction around it (the key's rare last-used
+    # stamp is a write of its own).
+    with app.db.one_statement() as connection:
         rows = connection.execute(_ON_RECORD, {"prefix": prefix, "customer": customer_id}).all()
         caller = api_keys.admitted(connection, rows[0] if rows else None, key, now=now)
     if caller is None or rows[0].customer_id is None:

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -64,11 +64,25 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT") if is_postgresql(
+            self.engine) else None
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def one_statement(self) -> Iterator[Connection]:
+        """A connection for work that is one statement at a time and needs no transaction around it
+        (a read, and at most a one-row write that stands alone). On PostgreSQL it runs in autocommit,
+        sparing a hot path the BEGIN and COMMIT round trips; SQLite's writers queue in a transaction."""
+        if self._autocommit is None:
+            with self.engine.begin() as connection:
+                yield connection
+        else:
+            with self._autocommit.connect() as connection:
+                yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,9 +1,8 @@
 """Safe defaults for every response: security headers and a limit on request bodies."""
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,24 +45,43 @@ class _CountedBody:
         await self.app(scope, counted, send)
 
 
-def install(app: FastAPI, settings: Settings) -> None:
-    limit = settings.security.max_body_bytes
-    https = settings.server.public_url.startswith("https://")
-    app.add_middleware(_CountedBody, limit=limit)
+class _Guard:
+    """Refuses a declared body over the limit before it is read, and adds the security headers to
+    every response. Plain ASGI rather than `@app.middleware("http")`: that wraps each request in a
+    task group and memory streams, which cost the API more than its own work does (bench/api.py)."""
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            return JSONResponse(body("too_large", f"request bodies are limited to {limit:,} bytes"), status_code=413)
-        response = await call_next(request)
-        # A page that may be framed (the embeddable sign-up form) says so in its own CSP.
-        framed = "frame-ancestors 'none'" not in response.headers.get("content-security-policy", CSP)
-        for name, value in HEADERS.items():
-            if not (framed and name == "X-Frame-Options"):
-                response.headers.setdefault(name, value)
-        docs = request.url.path in ("/docs", "/redoc")
-        response.headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else CSP)
-        if https:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    def __init__(self, app: ASGIApp, limit: int, https: bool) -> None:
+        self.app, self.limit, self.https = app, limit, https
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            refusal = JSONResponse(body("too_large", f"request bodies are limited to {self.limit:,} bytes"),
+                                   status_code=413)
+            await refusal(scope, receive, send)
+            return
+        docs = scope["path"] in ("/docs", "/redoc")
+
+        async def guarded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                # A page that may be framed (the embeddable sign-up form) says so in its own CSP.
+                framed = "frame-ancestors 'none'" not in headers.get("content-security-policy", CSP)
+                for name, value in HEADERS.items():
+                    if not (framed and name == "X-Frame-Options"):
+                        headers.setdefault(name, value)
+                headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else CSP)
+                if self.https:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            await send(message)
+
+        await self.app(scope, receive, guarded)
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(_CountedBody, limit=settings.security.max_body_bytes)
+    app.add_middleware(_Guard, limit=settings.security.max_body_bytes,
+                       https=settings.server.public_url.startswith("https://"))
