@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from konsent import tokens
@@ -143,6 +144,27 @@ def problems_of(form: SignupForm, region: str) -> dict[str, str]:
 
 def sign_up(app: Konsent, organisation_key: str, form: SignupForm) -> SignedUp:
     """Record the consents and send the confirmation requests; nothing is written when a field is wrong."""
+    try:
+        organisation, customer, chosen, recorded = _record(app, organisation_key, form)
+    except IntegrityError:
+        # The same address signed up at the same moment (a double click, two tabs) and the other sign-up
+        # created the customer between our look and our insert; ours was rolled back whole. Now it is found.
+        organisation, customer, chosen, recorded = _record(app, organisation_key, form)
+    limited = False
+    for channel, consent_id in recorded:
+        try:
+            doi.request(app, organisation.id, customer.id, channel=channel, consent_id=consent_id,
+                        evidence=form.evidence)
+        except doi.DoiRefused:
+            pass  # the engine allows no confirmation request now; the sign-up stays unconfirmed
+        except RateLimited:
+            limited = True
+    return SignedUp(organisation, tuple(dict.fromkeys(channel for channel, _ in chosen)), limited)
+
+
+def _record(
+    app: Konsent, organisation_key: str, form: SignupForm,
+) -> tuple[t.Organisation, t.Customer, list[tuple[str, str]], list[tuple[str, str]]]:
     now = app.now()
     with app.db.unit_of_work() as session:
         organisation = organisations.get(session, organisation_key)
@@ -160,16 +182,7 @@ def sign_up(app: Konsent, organisation_key: str, form: SignupForm) -> SignedUp:
                 evidence=dict(form.evidence)), now=now))
             for channel, purpose in chosen if channel in reachable
         ]
-    limited = False
-    for channel, consent_id in recorded:
-        try:
-            doi.request(app, organisation.id, customer.id, channel=channel, consent_id=consent_id,
-                        evidence=form.evidence)
-        except doi.DoiRefused:
-            pass  # the engine allows no confirmation request now; the sign-up stays unconfirmed
-        except RateLimited:
-            limited = True
-    return SignedUp(organisation, tuple(dict.fromkeys(channel for channel, _ in chosen)), limited)
+    return organisation, customer, chosen, recorded
 
 
 def _customer_for(

@@ -60,11 +60,34 @@ class Camera:
             old.unlink()
 
     def shoot(self, name: str) -> None:
+        """Photographs the page at each width, and holds it to being legible there: nothing to scroll
+        sideways (a table or a word wider than the screen) and no visible text under 12 CSS pixels."""
         self.taken += 1
         for width, size in WIDTHS.items():
             self.page.set_viewport_size(size)
             self.page.screenshot(path=self.folder / f"{self.taken:02d}-{name}-{width}.png", full_page=True)
+            assert self.page.evaluate(_ILLEGIBLE) == {"sideways": 0, "wide": [], "small": []}, f"{name}, {width}"
         self.page.set_viewport_size(WIDTHS["phone"])
+
+
+_ILLEGIBLE = """() => {
+  const all = [...document.body.querySelectorAll("*")];
+  const sideways = Math.max(0, document.documentElement.scrollWidth - window.innerWidth);
+  // When the page is too wide, name the innermost things that stick out: what to mend.
+  const out = sideways ? all.filter(e => e.getBoundingClientRect().right > window.innerWidth + 1) : [];
+  const wide = out.filter(e => ![...e.children].some(c => out.includes(c))).slice(0, 3)
+    .map(e => e.outerHTML.slice(0, 120));
+  const small = [];
+  for (const element of all) {
+    const text = [...element.childNodes].filter(n => n.nodeType === Node.TEXT_NODE)
+      .map(n => n.textContent.trim()).join(" ").trim();
+    if (!text || element.getClientRects().length === 0) continue;
+    const style = getComputedStyle(element);
+    if (style.visibility === "hidden" || parseFloat(style.fontSize) >= 12) continue;
+    small.push(`${element.tagName.toLowerCase()} ${style.fontSize}: ${text.slice(0, 40)}`);
+  }
+  return {sideways, wide, small};
+}"""
 
 
 @pytest.fixture

@@ -2,12 +2,14 @@
 
 import dataclasses
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
 
 from konsent.domain.ledger import EventType
-from konsent.services import facts
+from konsent.services import facts, signups
 from konsent.storage import tables as t
 from tests.transports.smtp_server import text_of
 from tests.web.public.conftest import client_for
@@ -249,3 +251,30 @@ def test_the_existing_customer_notice_is_a_documented_snippet(site, site_app, or
     assert "§ 7 Abs. 3 UWG" in shown.text
     assert "Sie können dieser Verwendung jederzeit widersprechen" in shown.text
     assert '<p class="objection-notice">Wir verwenden Ihre E-Mail-Adresse' in shown.text
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # SQLite lets one writer in at a time
+def test_two_sign_ups_of_one_new_address_at_the_same_moment_make_one_customer(site_app, org, inbox, monkeypatch):
+    text = newsletter_text(site_app, org)
+    both_looked = threading.Barrier(2, timeout=10)
+    looked_up = signups._owner
+
+    waited: set[str] = set()
+
+    def look_then_wait(session, organisation_id, kind, value):
+        found = looked_up(session, organisation_id, kind, value)
+        me = threading.current_thread().name
+        if kind == "email" and me.startswith("sign-up") and me not in waited:  # the retry looks alone
+            waited.add(me)
+            both_looked.wait()
+        return found
+
+    monkeypatch.setattr(signups, "_owner", look_then_wait)
+    form = signups.SignupForm(email=ANNA, phone=None, choices=["email:newsletter"], text_id=text.id, locale="de",
+                              evidence={"ip": "192.0.2.7"})
+    with ThreadPoolExecutor(2, thread_name_prefix="sign-up") as pool:
+        answers = list(pool.map(lambda _: signups.sign_up(site_app, org, form), range(2)))
+
+    assert [a.channels for a in answers] == [("email",), ("email",)]
+    [anna] = customer_ids(site_app, org)
+    assert types(site_app, org, anna).count(EventType.CONSENT_GIVEN) == 2
