@@ -65,13 +65,26 @@ def test_five_failures_lock_the_address_for_that_client_even_with_the_right_pass
     assert staff.authenticate(app, address(org), PASSWORD, client=IP)
 
 
+def test_one_client_trying_one_password_on_many_addresses_is_stopped(app, org, clock):
+    add_mia(app, org)
+    sprayer = f"203.0.113.{int(org[:2], 16)}"  # a client of this test's own: the counters outlive tests
+    for number in range(staff.CLIENT_FAILURES_ALLOWED):
+        with pytest.raises(InputError):
+            staff.authenticate(app, address(org, f"guess{number}"), "Sommer2026!", client=sprayer)
+    with pytest.raises(RateLimited):
+        staff.authenticate(app, address(org), PASSWORD, client=sprayer)
+    assert staff.authenticate(app, address(org), PASSWORD, client=IP)  # Mia at her desk is not
+    clock.advance(minutes=16)
+    assert staff.authenticate(app, address(org), PASSWORD, client=sprayer)
+
+
 def test_the_failure_counter_holds_no_address_and_no_ip(app, org):
     add_mia(app, org)
     with pytest.raises(InputError):
         staff.authenticate(app, address(org), "guess", client=IP)
     with app.db.unit_of_work() as session:
-        keys = list(session.scalars(select(t.RateCounter.key).where(t.RateCounter.key.like("staff-login:%"))))
-    assert keys
+        keys = list(session.scalars(select(t.RateCounter.key).where(t.RateCounter.key.like("staff-login%"))))
+    assert {key.partition(":")[0] for key in keys} == {"staff-login", "staff-login-client"}
     assert not [k for k in keys if "mia" in k or "salon" in k or IP in k]
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,10 @@ ROLES = ("owner", "staff", "dpo")
 LOCALES = ("de", "en")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1_000  # argon2 takes any length; a megabyte "password" would only burn CPU
-FAILURES_ALLOWED = 5
+FAILURES_ALLOWED = 5  # per address from one client
+# From one client over all addresses: password spraying (one common password tried on many accounts)
+# never trips the per-address count.
+CLIENT_FAILURES_ALLOWED = 30
 _BUCKET_SECONDS = 300
 _BUCKETS = 3  # failures count for 15 minutes after they happened
 
@@ -122,18 +125,28 @@ def signed_in(app: Konsent, account_id: str) -> SignedIn | None:
         if found is None or found[0].disabled_at is not None:
             return None
         row, organisation_name, timezone = found
-        return SignedIn(_view(row), fingerprint(row.password_hash), organisation_name, timezone)
+        return SignedIn(_view(row), fingerprint(row), organisation_name, timezone)
 
 
 def password_fingerprint(app: Konsent, account_id: str) -> str | None:
-    """Changes whenever the password does: a session carries it, so a new password ends old sessions."""
+    """What a new session carries (see `fingerprint`)."""
     with app.db.unit_of_work() as session:
-        stored = session.scalar(select(t.StaffAccount.password_hash).where(t.StaffAccount.id == account_id))
-        return fingerprint(stored) if stored is not None else None
+        row = session.get(t.StaffAccount, account_id)
+        return fingerprint(row) if row is not None else None
 
 
-def fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+def fingerprint(row: t.StaffAccount) -> str:
+    """Changes whenever the password changes or the person signs out: a session carries it, and one
+    whose fingerprint is no longer the account's is over."""
+    signed_out = row.signed_out_at.isoformat() if row.signed_out_at else ""
+    return hashlib.sha256(f"{row.password_hash}\n{signed_out}".encode()).hexdigest()[:16]
+
+
+def sign_out(app: Konsent, account_id: str) -> None:
+    """End every session of the account: this browser's, and any copy of its cookie elsewhere."""
+    with app.db.unit_of_work() as session:
+        session.execute(update(t.StaffAccount).where(t.StaffAccount.id == account_id).values(
+            signed_out_at=app.now()))
 
 
 def authenticate(app: Konsent, email: str, password: str, *, client: str) -> StaffView:
@@ -144,9 +157,10 @@ def authenticate(app: Konsent, email: str, password: str, *, client: str) -> Sta
     if len(password) > MAX_PASSWORD:
         raise InputError("password", "the email address or the password is wrong")
     now = app.now()
-    key = _counter_key(app, address, client)
+    key, from_client = _counter_key(app, address, client), _counter_key(app, None, client)
     with app.db.unit_of_work() as session:
-        if _failures(session, key, now) >= FAILURES_ALLOWED:
+        if (_failures(session, key, now) >= FAILURES_ALLOWED
+                or _failures(session, from_client, now) >= CLIENT_FAILURES_ALLOWED):
             raise RateLimited("password: too many failed sign-ins; wait 15 minutes and try again")
         row = session.scalar(select(t.StaffAccount).where(t.StaffAccount.email == address))
         verified = _verify(row.password_hash if row is not None else _NOBODY, password)
@@ -157,6 +171,7 @@ def authenticate(app: Konsent, email: str, password: str, *, client: str) -> Sta
             session.execute(delete(t.RateCounter).where(t.RateCounter.key == key))
             return _view(row)
         _count_failure(session, key, now)
+        _count_failure(session, from_client, now)
     # After the commit: the failure must stay counted.
     raise InputError("password", "the email address or the password is wrong")
 
@@ -244,10 +259,12 @@ def _one_line(field: str, value: str, limit: int) -> str:
     return value
 
 
-def _counter_key(app: Konsent, address: str, client: str) -> str:
+def _counter_key(app: Konsent, address: str | None, client: str) -> str:
+    """Keyed hashes: the counters name neither the address nor the client. `address` None: the client's
+    failures over every address (a successful sign-in does not clear those)."""
     secret = app.settings.security.secret_key.get_secret_value().encode()
-    digest = hmac.new(secret, f"{address}\n{client}".encode(), hashlib.sha256).hexdigest()
-    return f"staff-login:{digest[:48]}"
+    digest = hmac.new(secret, f"{address or ''}\n{client}".encode(), hashlib.sha256).hexdigest()
+    return f"staff-login:{digest[:48]}" if address is not None else f"staff-login-client:{digest[:48]}"
 
 
 def _bucket(now: datetime) -> int:

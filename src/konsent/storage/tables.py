@@ -499,6 +499,9 @@ class StaffAccount(Base):
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
     disabled_at: Mapped[datetime | None]
+    # Signing out ends every session of the account, wherever it was opened: a session cookie copied
+    # before is worth nothing after (services/staff.fingerprint).
+    signed_out_at: Mapped[datetime | None]
 
 
 class WebhookEndpoint(Base):

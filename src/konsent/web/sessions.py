@@ -1,7 +1,8 @@
-"""The staff session: a cookie signed with the server's secret key, nothing kept on the server.
+"""The staff session: a cookie signed with the server's secret key; the server keeps no session rows.
 
-It names the account, carries a fingerprint of the account's password hash (a new password ends
-every older session), a random nonce the CSRF tokens are bound to, and its own expiry. The expiry
+It names the account, carries a fingerprint of the account's password hash and last sign-out (a new
+password or signing out ends every older session, on every device, and any copy of its cookie), a
+random nonce the CSRF tokens are bound to, and its own expiry. The expiry
 is checked against the application's clock (`app.now()`), never the system's, and the account is
 looked up on every request, so a disabled account is out at its next click.
 

@@ -67,6 +67,19 @@ def test_signing_out_ends_the_session(owner):
     assert owner.client.get("/staff/customers").status_code == 303
 
 
+def test_signing_out_ends_the_session_everywhere_even_for_a_copied_cookie(owner, browsers):
+    copied = owner.client.cookies[sessions.COOKIE]
+    laptop = browsers()
+    assert sign_in(laptop, owner.account.email).status_code == 303
+    assert owner.post("/staff/logout", form_on="/staff/customers").status_code == 303
+    thief = browsers()
+    thief.cookies.set(sessions.COOKIE, copied, path=sessions.PATH)
+    assert thief.get("/staff/customers").status_code == 303  # off to the sign-in page
+    assert laptop.get("/staff/customers").status_code == 303  # the other device is signed out too
+    assert sign_in(thief, owner.account.email).status_code == 303  # signing in again works
+    assert thief.get("/staff/customers").status_code == 200
+
+
 def test_signing_out_needs_the_csrf_token(owner):
     owner.page("/staff/customers")
     response = owner.client.post("/staff/logout")

@@ -70,8 +70,10 @@ def _login_refused(request: Request, lang: str, next: str, email: str, message: 
 
 @router.post("/logout", response_model=None)
 def logout(request: Request, who: Anyone) -> Response:
+    app = konsent_of(request)
+    staff.sign_out(app, who.account.id)
     response = redirect(f"/staff/login?out=1&lang={who.lang}")
-    sessions.end(response, konsent_of(request).settings)
+    sessions.end(response, app.settings)
     return response
 
 
