@@ -1,10 +1,11 @@
 """What every message carries by law, whatever the template says."""
 
+import re
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
 import pytest
-from jinja2.exceptions import SecurityError
+from jinja2.exceptions import SecurityError, TemplateAssertionError
 
 from konsent.domain import Requirement
 from konsent.errors import InputError
@@ -72,6 +73,38 @@ def test_an_advertising_sms_carries_the_stop_notice_and_the_sender():
 def test_templates_cannot_reach_python_internals():
     with pytest.raises(SecurityError):
         email(ADVERTISING, template=template(body_text="{{ first_name.__class__.__mro__[1].__subclasses__() }}"))
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "longer than"),
+    ("{% set l = [1] * 1000 %}{% for a in l %}{% for b in l %}{% for c in l %}{% endfor %}{% endfor %}{% endfor %}",
+     "longer than"),
+    ("{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}", "longer than"),
+    ("{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", "~ would"),
+    ("{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}", "+ would"),
+    ("{{ ('a' * 100000) | replace('a', 'a' * 1000) }}", "replace would"),
+    ("{{ 'x' * 1000000000 }}", "* would"),
+])
+def test_a_template_that_would_stall_the_worker_or_fill_its_memory_is_stopped(body, said):
+    """One organisation's template must not stop the worker that sends every organisation's messages."""
+    with pytest.raises(SecurityError, match=re.escape(said)):
+        email(ADVERTISING, template=template(body_text=body))
+
+
+def test_the_filters_that_pad_to_any_width_are_not_offered():
+    for name in ("center", "indent", "wordwrap", "format"):
+        with pytest.raises(TemplateAssertionError):
+            email(ADVERTISING, template=template(body_text=f"{{{{ 'x' | {name}(1000000000) }}}}"))
+
+
+def test_loops_joins_and_replacements_of_ordinary_size_render_as_jinja_renders_them():
+    body = ("{% for tag in tags %}{{ loop.index }}. {{ tag ~ '!' }}{% if not loop.last %}, {% endif %}{% endfor %}"
+            " | {{ first_name | replace('n', 'nn') }} | {{ '-' * 3 }} | {{ 2 ** 10 }}")
+    sent = email((), template=template(body_text=body), fields={"first_name": "Anna", "tags": ["vip", "neu"]})
+    assert sent.text == "1. vip!, 2. neu! | Annnna | --- | 1024\n"
+    page = email((), template=template(body_html="<p>{{ '<b>' | safe ~ first_name }}</p>"),
+                 fields={"first_name": "<i>Anna</i>"})
+    assert page.html == "<p><b>&lt;i&gt;Anna&lt;/i&gt;</p>"
 
 
 def test_a_customer_field_cannot_inject_a_header():

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from konsent.config import SmsSettings, SmtpSettings
+from konsent.errors import InputError
 from konsent.messages.compose import NOTICE
 from konsent.services import automations, consents, organisation_settings, organisations, staff, templates
 from konsent.storage import tables as t
@@ -88,8 +89,19 @@ def test_a_bad_template_is_refused_naming_the_field(app, org, owner, fields, fie
     assert versions(app, org) == []
 
 
-def test_a_template_that_cannot_be_rendered_says_why_in_its_preview(app, org, owner):
-    templates.save(app, org, key="kaputt", channel="email", locale="de", subject="x", body_text="{{ 1 / 0 }}")
+def test_a_template_that_cannot_be_rendered_is_refused_when_saved(app, org):
+    with pytest.raises(InputError) as refused:
+        templates.save(app, org, key="kaputt", channel="email", locale="de", subject="x", body_text="{{ 1 / 0 }}")
+    assert refused.value.field == "body_text"
+    assert "ZeroDivisionError" in refused.value.message
+
+
+def test_a_stored_template_that_cannot_be_rendered_says_why_in_its_preview(app, org, owner):
+    # Saved before konsent tried templates on saving: the preview still says what is wrong.
+    with app.db.unit_of_work() as session:
+        session.add(t.MessageTemplate(id=str(uuid.uuid4()), organisation_id=org, key="kaputt", channel="email",
+                                      locale="de", version=1, subject="x", body_text="{{ 1 / 0 }}",
+                                      created_at=app.now()))
     page = owner.page("/staff/library/templates/kaputt/email/de")
     assert 'id="template-preview-error"' in page
     assert "ZeroDivisionError" in page

@@ -4,18 +4,14 @@ tries what the sandbox forbids, is refused with the part it is in."""
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from jinja2 import TemplateSyntaxError
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import Field
 from sqlalchemy import and_, func, select
 
 from konsent.domain import Requirement
-from konsent.errors import InputError
 from konsent.messages.compose import Sender, compose, sms_segments
 from konsent.services import organisations, templates, unsubscribe
 from konsent.storage import tables as t
@@ -31,10 +27,7 @@ router = APIRouter(tags=["templates"])
 Channel = Literal["email", "sms"]
 Subject = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f\x7f]*$")]
 # What a message may use besides the customer's name; a template is tried with these before it is kept.
-SAMPLE = {"first_name": "Anna", "last_name": "Beispiel", "booking_id": "B-1001", "order_id": "O-1001",
-          "shipment_id": "S-1001", "starts_at": "2026-12-01T10:00:00+01:00", "appointment_day": "01.12.2026",
-          "appointment_time": "10:00", "service": "Haarschnitt", "review_url": "https://example.com/review",
-          "tracking_url": "https://example.com/tracking", "year": 2026, "last_visit": "2026-06-01T10:00:00+02:00"}
+SAMPLE = templates.SAMPLE
 
 
 class NewVersion(In):
@@ -93,8 +86,6 @@ def save(request: Request, key: TemplateKey, version: NewVersion, caller: Writer
     app = konsent_of(request)
 
     def run() -> TemplateOut:
-        for part in ("subject", "body_text", "body_html"):
-            _tried(part, getattr(version, part), html=part == "body_html")
         saved = templates.save(app, caller.organisation_id, key=key, channel=version.channel, locale=version.locale,
                                subject=version.subject, body_text=version.body_text, body_html=version.body_html)
         with app.db.unit_of_work() as session:
@@ -120,45 +111,13 @@ def preview(request: Request, key: TemplateKey, caller: Reader, channel: Channel
         link = unsubscribe.url(app.settings.server.public_url, organisation, str(uuid.uuid4()), now)
         fields = {**SAMPLE, "organisation": organisation.name}
     for part in ("subject", "body_text", "body_html"):
-        _tried(part, getattr(version, part), html=part == "body_html", fields=fields)
+        templates.tried(part, getattr(version, part), html=part == "body_html", fields=fields)
     message = compose(message_id=str(uuid.uuid4()), channel=channel, to="anna@example.com", locale=version.locale,
                       template=version, requirements=tuple(Requirement) if advertising else (), sender=sender,
                       fields=fields, unsubscribe_url=link, now=now)
     return Rendered(key=key, channel=channel, locale=version.locale, version=version.version, subject=message.subject,
                     text=message.text, html=message.html,
                     sms_segments=sms_segments(message.text) if channel == "sms" else None)
-
-
-class _Guarded(ImmutableSandboxedEnvironment):
-    """The sandbox, also refusing arithmetic that would build a gigantic text or number."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        sizes = [len(v) for v in (left, right) if isinstance(v, str | list | tuple)]
-        counts = [abs(v) for v in (left, right) if isinstance(v, int)]
-        if (operator == "*" and sizes and counts and sizes[0] * counts[0] > 100_000) or (
-                operator == "**" and isinstance(right, int | float) and abs(right) > 1_000):
-            raise SecurityError(f"{operator} would make a result too large")
-        return super().call_binop(context, operator, left, right)
-
-
-_TRIAL = {False: _Guarded(autoescape=False, trim_blocks=True, lstrip_blocks=True),
-          True: _Guarded(autoescape=True, trim_blocks=True, lstrip_blocks=True)}
-
-
-def _tried(part: str, source: str | None, *, html: bool, fields: dict[str, Any] | None = None) -> None:
-    if source is None:
-        return
-    try:
-        compiled = _TRIAL[html].from_string(source)
-    except TemplateSyntaxError as error:
-        raise InputError(part, f"template error on line {error.lineno}: {error.message}") from None
-    try:
-        compiled.render({**SAMPLE, "organisation": "Salon", **(fields or {}),
-                                                 "unsubscribe_url": "https://example.com/u", "sender_name": "Salon"})
-    except Exception as error:  # whatever a business's template does wrong, the owner reads it
-        raise InputError(part, f"cannot be rendered: {type(error).__name__}: {str(error)[:200]}") from None
 
 
 def _out(row: t.MessageTemplate) -> TemplateOut:
