@@ -3,8 +3,11 @@ scheduling queues exactly the allowed recipients, once; pause, resume, cancel an
 
 import json
 import random
+import threading
+import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 
@@ -332,6 +335,27 @@ def test_a_segment_picks_its_customers_and_decides_them_as_alone(app, org, clock
 
 
 # --- drafting ----------------------------------------------------------------------------------
+
+def test_two_amendments_at_the_same_moment_both_take_effect(app, org):
+    campaign = campaigns.create(app, org, draft(name="Herbst", channels=["email"]))
+    first_holds_the_draft = threading.Event()
+
+    def rename(amended: CampaignDraft) -> None:
+        amended.name = "Herbstpflege"
+        first_holds_the_draft.set()
+        time.sleep(0.3)  # the other amendment arrives meanwhile
+
+    def add_sms(amended: CampaignDraft) -> None:
+        amended.channels = [*amended.channels, "sms"]
+
+    with ThreadPoolExecutor(2) as pool:
+        renamed = pool.submit(campaigns.amend, app, org, campaign.id, rename)
+        assert first_holds_the_draft.wait(10)
+        widened = pool.submit(campaigns.amend, app, org, campaign.id, add_sms)
+        renamed.result(), widened.result()
+    shown = campaigns.show(app, org, campaign.id)
+    assert (shown.name, list(shown.channels)) == ("Herbstpflege", ["email", "sms"])
+
 
 def test_a_draft_goes_out_at_the_organisations_local_time(app, org):
     campaign = campaigns.create(app, org, draft(send_at=datetime(2026, 12, 1, 9, 0)))

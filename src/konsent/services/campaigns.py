@@ -130,6 +130,30 @@ def update(
         return _view(campaign, organisation)
 
 
+def amend(
+    app: Konsent, organisation_key: str, campaign_id: str, changes: Callable[[CampaignDraft], None], *,
+    actor: str | None = None,
+) -> CampaignView:
+    """Change some of a draft's fields (`changes` sets them on the draft as it stands). Read and written
+    under the campaign's lock: two amendments at the same moment both take effect, and neither writes
+    back what it read before the other."""
+    with app.db.unit_of_work() as session:
+        organisation = organisations.get(session, organisation_key)
+        campaign = _get(session, organisation, campaign_id, lock=True)
+        _require(campaign, DRAFT, doing="changed")
+        current = _view(campaign, organisation)
+        draft = CampaignDraft(name=current.name, kind=current.kind, channels=list(current.channels),
+                              template_key=current.template_key,
+                              advertised_categories=list(current.advertised_categories),
+                              segment=Segment.from_document(current.segment), send_at=current.scheduled_at)
+        changes(draft)
+        draft.check()
+        now = app.now()
+        _fill(campaign, draft, organisation, now)
+        audit.record(session, organisation.id, actor=actor, action="campaign.updated", at=now, subject=campaign.id)
+        return _view(campaign, organisation)
+
+
 def _fill(campaign: t.Campaign, draft: CampaignDraft, organisation: t.Organisation, now: datetime) -> None:
     zone = ZoneInfo(organisation.timezone)
     send_at = _localised(draft.send_at, zone)

@@ -229,25 +229,22 @@ def show(request: Request, campaign_id: CampaignId, caller: Reader) -> CampaignO
 @router.patch("/campaigns/{campaign_id}", response_model=CampaignOut, responses=WRITE_ERRORS)
 def change(request: Request, campaign_id: CampaignId, changes: CampaignChanges, caller: Writer) -> CampaignOut:
     """Change a draft; once scheduled, a campaign holds what it promised its recipients."""
-    app = konsent_of(request)
-    current = campaigns.show(app, caller.organisation_id, campaign_id)
-    draft = CampaignDraft(name=current.name, kind=current.kind, channels=list(current.channels),
-                          template_key=current.template_key,
-                          advertised_categories=list(current.advertised_categories),
-                          segment=Segment.from_document(current.segment), send_at=current.scheduled_at)
     given = changes.model_fields_set
-    for name in ("name", "kind", "channels", "template_key", "advertised_categories"):
-        if name in given:
-            value = getattr(changes, name)
-            if value is None:
-                raise InputError(name, "cannot be removed; leave it out to keep it")
-            setattr(draft, name, value)
-    if "audience" in given:
-        draft.segment = (changes.audience or Audience()).segment()
-    if "send_at" in given:
-        draft.send_at = changes.send_at
-    return CampaignOut.of(campaigns.update(app, caller.organisation_id, campaign_id, draft,
-                                           actor=actor(caller)))
+
+    def changed(draft: CampaignDraft) -> None:
+        for name in ("name", "kind", "channels", "template_key", "advertised_categories"):
+            if name in given:
+                value = getattr(changes, name)
+                if value is None:
+                    raise InputError(name, "cannot be removed; leave it out to keep it")
+                setattr(draft, name, value)
+        if "audience" in given:
+            draft.segment = (changes.audience or Audience()).segment()
+        if "send_at" in given:
+            draft.send_at = changes.send_at
+
+    return CampaignOut.of(campaigns.amend(konsent_of(request), caller.organisation_id, campaign_id, changed,
+                                          actor=actor(caller)))
 
 
 @router.get("/campaigns/{campaign_id}/preview", response_model=Preview, responses=READ_ERRORS)
