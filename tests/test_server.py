@@ -169,3 +169,19 @@ def test_the_server_runs_several_processes_and_a_sigterm_stops_them_all(tmp_path
             _, err = process.communicate(timeout=60)
         assert "Traceback" not in err
     assert not any(Path(f"/proc/{pid}").exists() for pid in servers)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_another_server_holds_is_refused_before_anything_starts(tmp_path, workers):
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # even one that would share it
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {key: value for key, value in os.environ.items() if not key.startswith("KONSENT__")}
+        env |= {"KONSENT__SERVER__PORT": str(port), "KONSENT__DATA_DIR": str(tmp_path)}
+        refused = subprocess.run([sys.executable, "-m", "konsent", "serve", "--workers", workers], env=env, cwd=ROOT,
+                                 capture_output=True, text=True, timeout=120, check=False)
+    assert refused.returncode == 2
+    assert f"127.0.0.1:{port} is in use" in refused.stderr
+    assert "running at" not in refused.stdout

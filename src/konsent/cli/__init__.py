@@ -173,6 +173,10 @@ def serve(
     konsent = build(upgrade=True)  # the database is migrated before the first request
     host = host or konsent.settings.server.host
     port = port or konsent.settings.server.port
+    try:
+        serving.check_free(host, port)
+    except serving.PortInUse as exc:
+        raise typer.BadParameter(str(exc), param_hint="--port") from None
     beside = " with a worker beside it" if with_worker else ""
     typer.echo(f"konsent is running at http://{host}:{port}/{beside}  (health: /health, API docs: /docs; "
                "Ctrl-C stops)")
@@ -180,10 +184,7 @@ def serve(
         if workers == 1:
             uvicorn.run(create_app(konsent), host=host, port=port, log_level="warning")
         else:
-            try:
-                status = serving.serve(host, port, workers)
-            except serving.PortInUse as exc:
-                raise typer.BadParameter(str(exc), param_hint="--port") from None
+            status = serving.serve(host, port, workers)
             if status:
                 raise typer.Exit(status)
 

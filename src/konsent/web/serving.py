@@ -29,8 +29,8 @@ class PortInUse(RuntimeError):
 
 
 def serve(host: str, port: int, workers: int) -> int:
-    """Serve until SIGINT or SIGTERM; the exit status (1 when the processes cannot start)."""
-    _check_free(host, port)
+    """Serve until SIGINT or SIGTERM; the exit status (1 when the processes cannot start). Call
+    `check_free` first: SO_REUSEPORT would let these processes share the port with a server already on it."""
     spawn = multiprocessing.get_context("spawn")
     stopping = False
 
@@ -90,9 +90,9 @@ def _listening(host: str, port: int, *, shared: bool) -> socket.socket:
     return sock
 
 
-def _check_free(host: str, port: int) -> None:
-    """SO_REUSEPORT would let these processes share the port with another server already on it (a
-    konsent started earlier, say) and split the traffic with it. A socket bound without it fails then."""
+def check_free(host: str, port: int) -> None:
+    """PortInUse when another server (a konsent started earlier, say) listens on the port: a socket
+    bound without SO_REUSEPORT fails then, where the processes' own sockets would share the port."""
     try:
         _listening(host, port, shared=False).close()
     except OSError as exc:
