@@ -22,6 +22,7 @@ from konsent.services.campaigns import CampaignDraft
 from konsent.services.consents import ConsentDeclaration
 from konsent.services.customers import NewCustomer
 from konsent.storage import ledger
+from konsent.worker import housekeeping
 from konsent.storage import tables as t
 
 CATEGORIES = ("haircut", "hair-care", "colour", "voucher")
@@ -265,6 +266,47 @@ def assert_same(preview, expected) -> None:
             assert reason.texts["de"]
 
 
+_BACKLOG_SEEN: dict[str, list[str]] = {}
+
+
+def backlog(app, org, *, before=False):
+    """The customers marked stale; `before`: as the last look without it found them."""
+    if before:
+        return _BACKLOG_SEEN[org]
+    with app.db.unit_of_work() as session:
+        found = list(session.scalars(select(t.AudienceBacklog.customer_id).where(
+            t.AudienceBacklog.organisation_id == org).order_by(t.AudienceBacklog.customer_id)))
+    _BACKLOG_SEEN[org] = found
+    return found
+
+
+def test_a_consent_is_counted_by_the_very_next_preview_and_the_worker_drains_the_rest(app, org):
+    anna = customers.add(app, org, NewCustomer(email="anna@example.com", first_name="Anna")).id
+    newsletter = campaigns.create(app, org, draft(kind="newsletter", channels=["email"], advertised_categories=[]))
+    assert campaigns.preview(app, org, newsletter.id).channels[0].included == 0
+    consents.give(app, org, anna, ConsentDeclaration(channel="email", source="paper_form", purpose="newsletter",
+                                                     evidence={"document_hash": "ab" * 32}))
+    assert backlog(app, org) == [anna]
+    assert campaigns.preview(app, org, newsletter.id).channels[0].included == 1
+    assert backlog(app, org) == []
+
+    consents.withdraw(app, org, anna, channel="email")
+    assert backlog(app, org) == [anna]
+    assert housekeeping.refresh_audiences(app, [org]) >= 1
+    assert backlog(app, org) == []
+    projected = signatures(app, org)
+    project(app, org)
+    assert signatures(app, org) == projected  # the worker wrote what a rebuild writes
+    assert campaigns.preview(app, org, newsletter.id).channels[0].included == 0
+
+
+def signatures(app, org):
+    with app.db.unit_of_work() as session:
+        return [(row.customer_id, row.channel, row.core, row.consents, row.bought) for row in session.scalars(
+            select(t.CustomerSignature).where(t.CustomerSignature.organisation_id == org)
+            .order_by(t.CustomerSignature.customer_id, t.CustomerSignature.channel))]
+
+
 def counts(app, org):
     with app.db.unit_of_work() as session:
         return {(c.channel, c.core, c.consents, c.bought): c.customers for c in session.scalars(
@@ -278,6 +320,9 @@ def test_on_random_customers_the_preview_equals_deciding_each_alone(app, org, cl
     project(app, org)
     ids = random_customers(app, org, clock, random.Random(seed), count=36, hooked=hooked)
     if hooked:
+        assert backlog(app, org)  # the appends marked their customers stale; purchases projected theirs
+        assert audience.catch_up(app, org, chunk=7) == len(backlog(app, org, before=True))
+        assert backlog(app, org) == []
         kept = counts(app, org)
         with app.db.unit_of_work() as session:
             audience.recount(session, org)

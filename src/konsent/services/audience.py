@@ -292,6 +292,24 @@ def refresh(session: Session, organisation_id: str, customer_ids: Sequence[str],
     store(session, numbers, projected(histories(session, organisation_id, ids), now=now))
 
 
+def catch_up(app: Konsent, organisation_key: str, *, chunk: int = _CHUNK) -> int:
+    """Project the customers marked stale, a chunk per transaction; how many. Previews and schedulings
+    call it first, so they count every change committed before them; the worker drains the rest."""
+    done = 0
+    while True:
+        with app.db.unit_of_work() as session:
+            organisation_id = organisations.get(session, organisation_key).id
+            B = t.AudienceBacklog
+            waiting = select(B.customer_id).where(B.organisation_id == organisation_id)
+            if session.scalar(waiting.limit(1)) is None:  # the usual case: no lock taken
+                return done
+            lock(session, organisation_id)  # appends wait meanwhile: nothing is marked while we project
+            ids = list(session.scalars(waiting.order_by(B.customer_id).limit(chunk)))
+            refresh(session, organisation_id, ids, now=app.now())
+            session.execute(delete(B).where(B.organisation_id == organisation_id, B.customer_id.in_(ids)))
+            done += len(ids)
+
+
 def lock(session: Session, organisation_id: str) -> None:
     """One writer at a time per organisation: two transactions changing one customer must not each
     write a row that misses the other's change, and part numbers and counts go out one after
@@ -363,6 +381,7 @@ def rebuild(
             progress(len(ids))
     recount(session, organisation_id)
     mark_built(session, organisation_id, now=now)
+    session.execute(delete(t.AudienceBacklog).where(t.AudienceBacklog.organisation_id == organisation_id))
     return done
 
 

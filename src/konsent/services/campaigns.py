@@ -181,7 +181,9 @@ def show(app: Konsent, organisation_key: str, campaign_id: str) -> CampaignView:
 
 def preview(app: Konsent, organisation_key: str, campaign_id: str, *, at: datetime | None = None) -> plan.SendPlan:
     """Who receives the campaign if it goes at `at` (default: when scheduled, else now), who is left
-    out and why. Writes nothing (but builds the projection the first time an organisation asks)."""
+    out and why. Writes nothing (but brings the projection up to date first, and builds it the first
+    time an organisation asks)."""
+    audience.catch_up(app, organisation_key)
     with app.db.unit_of_work() as session:
         if app.db.engine.dialect.name == "postgresql":
             # Counts, examples and their sentences from one snapshot: they cannot contradict each other.
@@ -218,6 +220,7 @@ def schedule(
     progress: Progress | None = None,
 ) -> Scheduled:
     """Queue the campaign for every allowed recipient, with the decision that allowed them, all at once."""
+    audience.catch_up(app, organisation_key)
     with app.db.unit_of_work() as session:
         organisation = organisations.get(session, organisation_key)
         campaign = _get(session, organisation, campaign_id, lock=True)

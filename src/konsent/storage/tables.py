@@ -455,6 +455,19 @@ class SignatureCount(Base):
     customers: Mapped[int] = mapped_column(Integer)
 
 
+class AudienceBacklog(Base):
+    """Customers whose ledger moved since their projection rows were written. An append only marks
+    them here (one statement, so that recording a consent stays a quick transaction); a preview or a
+    scheduling projects them first (`audience.catch_up`), and the worker drains what is left."""
+
+    __tablename__ = "audience_backlog"
+
+    organisation_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("organisations.id"), primary_key=True
+    )
+    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
 class AudienceBuild(Base):
     """An organisation whose audience projection covers every customer (built, then kept current)."""
 

@@ -153,7 +153,8 @@ def _dialect(session: Session) -> str:
 # --- the audience projection -------------------------------------------------------------------
 
 def refresh_audiences(app: Konsent, organisations: Sequence[str] | None = None) -> int:
-    """Re-anchor the projection rows whose next change has passed, per organisation that has one."""
+    """Project the customers appends marked stale, and re-anchor the rows whose next change has passed,
+    per organisation that has a projection."""
     query = select(t.AudienceBuild.organisation_id).order_by(t.AudienceBuild.organisation_id)
     if organisations is not None:
         query = query.where(t.AudienceBuild.organisation_id.in_(organisations))
@@ -162,6 +163,7 @@ def refresh_audiences(app: Konsent, organisations: Sequence[str] | None = None) 
     refreshed = 0
     for organisation_id in built:
         try:
+            refreshed += audience.catch_up(app, organisation_id)  # what appends marked stale
             with app.db.unit_of_work() as session:
                 refreshed += audience.refresh_due(session, organisation_id, now=app.now())
         except Exception as exc:  # one organisation's failure must not keep the others' previews stale

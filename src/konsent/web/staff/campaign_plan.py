@@ -74,6 +74,7 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
 def draft_preview(app: Konsent, organisation_key: str, draft: CampaignDraft) -> plan.SendPlan:
     """Whom a draft reaches as it stands in the form, before it is saved (the live preview)."""
     draft.check()
+    audience.catch_up(app, organisation_key)
     with _snapshot(app) as session:
         organisation = organisations.get(session, organisation_key)
         zone, now = ZoneInfo(organisation.timezone), app.now()
@@ -108,6 +109,7 @@ def left_out(app: Konsent, organisation_key: str, campaign_id: str, channel: str
              after: str = "", limit: int | None = None) -> LeftOut:
     """Every customer the stored campaign leaves out on `channel` for reason `code`, decided exactly as
     its preview and its scheduling decide: per key of what the message reads, at the same moment."""
+    audience.catch_up(app, organisation_key)
     with _snapshot(app) as session:
         organisation = organisations.get(session, organisation_key)
         campaign = session.scalar(select(t.Campaign).where(t.Campaign.organisation_id == organisation.id,
