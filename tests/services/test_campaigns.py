@@ -22,8 +22,8 @@ from konsent.services.campaigns import CampaignDraft
 from konsent.services.consents import ConsentDeclaration
 from konsent.services.customers import NewCustomer
 from konsent.storage import ledger
-from konsent.worker import housekeeping
 from konsent.storage import tables as t
+from konsent.worker import housekeeping
 
 CATEGORIES = ("haircut", "hair-care", "colour", "voucher")
 
