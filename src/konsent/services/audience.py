@@ -1,9 +1,11 @@
 """The audience projection on disk, and the send plan computed from it.
 
 Each customer has a row per channel in `customer_signatures`: the numbers of their signature's three
-parts (domain/audience.py) from `since`, and after its next two changes. `refresh` rewrites it whenever
-what the law reads about the customer changes — a ledger event, a purchase, a new customer, a bounce,
-an erasure — in the same transaction.
+parts (domain/audience.py) from `since`, and after its next two changes. `refresh` rewrites it when
+what the law reads about the customer changes: a purchase, a new customer, a bounce or an erasure
+rewrite it in their own transaction; a ledger append only marks the customer in `audience_backlog`
+(also in its transaction), and `catch_up` projects the marked customers before a preview or a
+scheduling reads the rows — so these count every change committed before them — and in the worker.
 
 A preview gives every part number the key of what the campaign's message reads of it (a `Lens`),
 hands PostgreSQL those keys as arrays, and lets it count customers per key in one index-only scan;
