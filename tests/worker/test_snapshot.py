@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from konsent.domain import Scenario
-from konsent.services import consents, customers, facts, organisations
+from konsent.services import consents, customer_updates, customers, facts, organisations
 from konsent.services.consents import ConsentDeclaration
 from konsent.services.customers import NewCustomer
 from konsent.services.facts import Asked
@@ -31,7 +31,12 @@ def more_people(app, org, clock) -> dict[str, str]:
         "ida": customers.add(app, org, NewCustomer(email="ida@example.at", phone="+436641234567", jurisdiction="AT",
                                                    registers={"ecg": True}, locale="en")).id,
         "jan": customers.add(app, org, NewCustomer(phone="+4915199999999")).id,
+        "kai": customers.add(app, org, NewCustomer(email="kai@example.com")).id,
     }
+    # Kai's email changed after his purchase: the sale collected the old address, not this one.
+    customers.record_purchase(app, org, ids["kai"], occurred_at=clock() - timedelta(days=10), categories=["haircut"],
+                              contact_collected=["email"], objection_notice_at_collection=True)
+    customer_updates.update(app, org, ids["kai"], {"email": "kai.neu@example.com"})
     consents.give(app, org, ids["jan"], ConsentDeclaration(channel="sms", source="paper_form",
                                                           evidence={"document_hash": "cd" * 32}))
     customers.record_purchase(app, org, ids["ida"], occurred_at=clock() - timedelta(days=3), categories=["haircut"],

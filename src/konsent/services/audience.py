@@ -62,7 +62,7 @@ from konsent.domain import (
 from konsent.domain import audience as plan
 from konsent.domain.audience import ADDRESS_BOUNCED, PARTS, REACHABLE, History, Key, Lens, View
 from konsent.errors import InputError
-from konsent.services import organisations, suppression
+from konsent.services import collected, organisations, suppression
 from konsent.services.context import Konsent
 from konsent.storage import ledger
 from konsent.storage import tables as t
@@ -192,8 +192,11 @@ def histories(session: Session, organisation_id: str, customer_ids: Sequence[str
 def _histories(session: Session, organisation_id: str, ids: list[str]) -> dict[str, History]:
     c, cp, p, e = t.Customer, t.ContactPoint, t.Purchase, t.LedgerEvent
     reach: dict[str, dict[Channel, str]] = {}
-    for customer_id, kind, bounced_at in session.execute(select(cp.customer_id, cp.kind, cp.bounced_at).where(
+    changed: dict[str, list[tuple[str, datetime | None]]] = {}
+    for customer_id, kind, bounced_at, changed_at in session.execute(select(
+            cp.customer_id, cp.kind, cp.bounced_at, cp.changed_at).where(
             cp.organisation_id == organisation_id, cp.customer_id.in_(ids))):
+        changed.setdefault(customer_id, []).append((kind, changed_at))
         for channel in CHANNELS:
             if suppression.CONTACT_KIND[channel] == kind:
                 reach.setdefault(customer_id, {})[channel] = ADDRESS_BOUNCED if bounced_at else REACHABLE
@@ -212,7 +215,9 @@ def _histories(session: Session, organisation_id: str, ids: list[str]) -> dict[s
         events.setdefault(customer_id, []).append(ledger.event_from_body(bytes(body)))
     return {
         row.id: History(
-            events=tuple(events.get(row.id, ())), purchases=tuple(purchases.get(row.id, ())),
+            events=tuple(events.get(row.id, ())),
+            purchases=tuple(collected.as_collected(purchases.get(row.id, ()),
+                                                   collected.address_since(changed.get(row.id, ())))),
             type=RecipientType(row.type), jurisdiction=row.jurisdiction,
             registers=Registers(**{name: bool(value) for name, value in row.registers.items()}),
             reach=reach.get(row.id, {}), erased=row.erased_at is not None,

@@ -2,7 +2,9 @@
 
 A consent is given for one address. When an email address or a phone number changes or goes,
 the consents on its channels are withdrawn (`via: address_changed`): a confirmation that reached
-the old address proves nothing about the new one, so the person consents again for it. A new
+the old address proves nothing about the new one, so the person consents again for it. Likewise
+the existing-customer privilege: a new address is marked with the moment it came (`changed_at`),
+and only sales from then on count as having collected it (services/facts.as_collected). A new
 address that is on the suppression list brings its objection along, exactly as `customers.add` does.
 """
 
@@ -101,7 +103,7 @@ def _change_contacts(session: Session, organisation: t.Organisation, customer: t
         session.flush()
     for kind, value in added.items():
         session.add(t.ContactPoint(id=str(uuid.uuid4()), organisation_id=organisation.id, customer_id=customer.id,
-                                   kind=kind, value=value, created_at=now))
+                                   kind=kind, value=value, created_at=now, changed_at=now))
     session.flush()
     _withdraw_for_old_addresses(session, organisation, customer, gone, now=now)
     customers.carry_over_objections(session, organisation, customer.id, added, now=now)

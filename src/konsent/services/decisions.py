@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, null, select, type_coerce, union_all
 
-from konsent.domain import Scenario
+from konsent.domain import Channel, Scenario
 from konsent.domain.ledger import fold
-from konsent.services import api_keys, facts
+from konsent.services import api_keys, collected, facts, suppression
 from konsent.services.api_keys import Caller
 from konsent.services.context import Konsent
 from konsent.storage import ledger
@@ -31,7 +31,8 @@ def question_for(app: Konsent, key: str, customer_id: str, asked: facts.Asked, *
     # statement reads everything, so it needs no transaction around it (the key's rare last-used
     # stamp is a write of its own).
     with app.db.one_statement() as connection:
-        rows = connection.execute(_ON_RECORD, {"prefix": prefix, "customer": customer_id}).all()
+        kind = suppression.CONTACT_KIND[Channel(asked.channel)]
+        rows = connection.execute(_ON_RECORD, {"prefix": prefix, "customer": customer_id, "kind": kind}).all()
         caller = api_keys.admitted(connection, rows[0] if rows else None, key, now=now)
     if caller is None or rows[0].customer_id is None:
         return caller, None
@@ -42,7 +43,8 @@ def question_for(app: Konsent, key: str, customer_id: str, asked: facts.Asked, *
                           jurisdiction=first.jurisdiction, registers=first.registers)
     state = fold((ledger.event_from_body(bytes(row.body)) for row in rows if row.body is not None), until=at)
     purchases = [facts.purchase_fact(row) for row in rows if row.occurred_at is not None]
-    return caller, facts.scenario_of(organisation, customer, state, purchases, asked, at)
+    since = {Channel(asked.channel): first.address_changed_at} if first.address_changed_at is not None else {}
+    return caller, facts.scenario_of(organisation, customer, state, collected.as_collected(purchases, since), asked, at)
 
 
 def _key_and_customer(*details: Any) -> Select[Any]:
@@ -50,13 +52,22 @@ def _key_and_customer(*details: Any) -> Select[Any]:
     return (
         select(*api_keys.KEY_COLUMNS, t.Organisation.jurisdiction.label("organisation_jurisdiction"),
                t.Organisation.similar_categories, t.Organisation.reading, t.Customer.id.label("customer_id"),
-               t.Customer.type, t.Customer.jurisdiction, t.Customer.registers, *details)
+               t.Customer.type, t.Customer.jurisdiction, t.Customer.registers, _ADDRESS_CHANGED, *details)
         .select_from(t.ApiKey)
         .join(t.Organisation, t.Organisation.id == t.ApiKey.organisation_id)
         .outerjoin(t.Customer, and_(t.Customer.organisation_id == t.ApiKey.organisation_id,
                                     t.Customer.id == bindparam("customer")))
         .where(t.ApiKey.prefix == bindparam("prefix"))
     )
+
+
+# When the customer's address on the asked channel replaced an earlier one (facts.as_collected).
+_ADDRESS_CHANGED = (
+    select(t.ContactPoint.changed_at)
+    .where(t.ContactPoint.organisation_id == t.Customer.organisation_id,
+           t.ContactPoint.customer_id == t.Customer.id, t.ContactPoint.kind == bindparam("kind"))
+    .scalar_subquery().label("address_changed_at")
+)
 
 
 def _nothing(column: Any) -> Any:

@@ -21,7 +21,7 @@ from konsent.domain import (
     decide,
 )
 from konsent.domain.ledger import CustomerState, recipient_facts
-from konsent.services import customers, organisations
+from konsent.services import collected, customers, organisations
 from konsent.services.context import Konsent
 from konsent.storage import ledger
 from konsent.storage import tables as t
@@ -44,7 +44,10 @@ def scenario_for(
     state = ledger.load_state(session, organisation.id, customer.id, until=at)
     purchases = [purchase_fact(p) for p in session.scalars(select(t.Purchase).where(
         t.Purchase.organisation_id == organisation.id, t.Purchase.customer_id == customer.id))]
-    return scenario_of(organisation, customer, state, purchases, asked, at)
+    since = collected.address_since((kind, at) for kind, at in session.execute(select(
+        t.ContactPoint.kind, t.ContactPoint.changed_at).where(
+        t.ContactPoint.organisation_id == organisation.id, t.ContactPoint.customer_id == customer.id)))
+    return scenario_of(organisation, customer, state, collected.as_collected(purchases, since), asked, at)
 
 
 def purchase_fact(row: Any) -> Purchase:

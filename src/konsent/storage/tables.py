@@ -135,6 +135,10 @@ class ContactPoint(Base):
     value: Mapped[str] = mapped_column(String(500))  # normalised: lower-case email, E.164 phone
     created_at: Mapped[datetime]
     bounced_at: Mapped[datetime | None]  # a hard bounce: nothing more is sent to this address
+    # When the address was added to a customer already on record (a new email replacing the old one):
+    # a sale before then collected an earlier address, not this one (§7 (3) UWG). None: the customer
+    # has had it since the record began.
+    changed_at: Mapped[datetime | None]
 
 
 class Purchase(Base):

@@ -27,7 +27,7 @@ from konsent.domain import (
 )
 from konsent.domain.ledger import CustomerState, fold, recipient_facts
 from konsent.errors import NotFound
-from konsent.services import organisations, templates
+from konsent.services import collected, organisations, templates
 from konsent.services.facts import Asked
 from konsent.services.templates import TemplateVersion
 from konsent.storage import ledger
@@ -125,11 +125,13 @@ def _people(session: Session, organisation_id: str, ids: list[str], at: datetime
         return []
     c, p, cp, e = t.Customer, t.Purchase, t.ContactPoint, t.LedgerEvent
     contacts: dict[str, dict[str, tuple[str, datetime | None]]] = defaultdict(dict)
-    for customer_id, kind, value, bounced_at in session.execute(
-        select(cp.customer_id, cp.kind, cp.value, cp.bounced_at)
+    changed: dict[str, list[tuple[str, datetime | None]]] = defaultdict(list)
+    for customer_id, kind, value, bounced_at, changed_at in session.execute(
+        select(cp.customer_id, cp.kind, cp.value, cp.bounced_at, cp.changed_at)
         .where(cp.organisation_id == organisation_id, cp.customer_id.in_(ids))
     ):
         contacts[customer_id][kind] = (value, bounced_at)
+        changed[customer_id].append((kind, changed_at))
     events: dict[str, list[Any]] = defaultdict(list)
     for customer_id, body in session.execute(
         select(e.customer_id, e.body).where(e.organisation_id == organisation_id, e.customer_id.in_(ids))
@@ -137,19 +139,20 @@ def _people(session: Session, organisation_id: str, ids: list[str], at: datetime
     ):
         events[customer_id].append(ledger.event_from_body(bytes(body)))
     purchases: dict[str, list[Purchase]] = defaultdict(list)
-    for customer_id, occurred_at, categories, collected, notice in session.execute(
+    for customer_id, occurred_at, categories, channels, notice in session.execute(
         select(p.customer_id, p.occurred_at, p.categories, p.contact_collected, p.objection_notice_at_collection)
         .where(p.organisation_id == organisation_id, p.customer_id.in_(ids))
     ):
         purchases[customer_id].append(Purchase(
             at=occurred_at, categories=frozenset(categories),
-            contact_collected=frozenset(Channel(x) for x in collected), objection_notice_at_collection=notice,
+            contact_collected=frozenset(Channel(x) for x in channels), objection_notice_at_collection=notice,
         ))
     return [
         Person(
             id=row.id, type=row.type, jurisdiction=row.jurisdiction, locale=row.locale, first_name=row.first_name,
             last_name=row.last_name, registers=dict(row.registers or {}), erased=row.erased_at is not None,
-            contacts=contacts[row.id], state=fold(events[row.id], until=at), purchases=tuple(purchases[row.id]),
+            contacts=contacts[row.id], state=fold(events[row.id], until=at),
+            purchases=tuple(collected.as_collected(purchases[row.id], collected.address_since(changed[row.id]))),
         )
         for row in session.execute(
             select(c.id, c.type, c.jurisdiction, c.locale, c.first_name, c.last_name, c.registers, c.erased_at)

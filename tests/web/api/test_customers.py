@@ -3,7 +3,8 @@
 import pytest
 
 from konsent.domain.ledger import EventType
-from konsent.services import consents, rights
+from konsent.services import campaigns, consents, facts, rights
+from konsent.services.campaigns import CampaignDraft
 from konsent.services.consents import ConsentDeclaration
 from konsent.storage import ledger
 from konsent.storage import tables as t
@@ -94,6 +95,39 @@ def test_a_new_email_address_needs_a_new_consent(app, org, web, auth):
     assert "consent_withdrawn" in [r["code"] for r in decision["reasons"]]
     sms = web.post(f"{API}/decide", headers=auth, json={**ask, "channel": "sms"}).json()
     assert sms["allowed"] is True  # the phone number did not change
+
+
+def test_a_new_address_was_not_collected_by_the_sales_before_it(app, org, web, auth, clock):
+    """§7 (3) Nr. 1 UWG: the privilege needs the address from a sale. After a change of email the
+    earlier sales collected the old address; a sale from then on collects the new one."""
+    anna = add_customer(web, auth)
+    bought = {"categories": ["hair-care"], "contact_collected": ["email"], "objection_notice_at_collection": True}
+    assert web.post(f"{API}/customers/{anna['id']}/purchases", headers=auth,
+                    json={**bought, "occurred_at": "2026-10-01T10:00:00+00:00"}).status_code == 201
+    offer = {"customer_id": anna["id"], "channel": "email", "kind": "product_ad",
+             "advertised_categories": ["hair-care"]}
+    asked = facts.Asked("product_ad", "email", ("hair-care",))
+    campaign = campaigns.create(app, org, CampaignDraft(name="Pflege", kind="product_ad", channels=["email"],
+                                                        template_key="pflege", advertised_categories=["hair-care"]))
+
+    def answers():
+        api = web.post(f"{API}/decide", headers=auth, json=offer).json()
+        service = facts.decide_for(app, org, anna["id"], asked)[1]
+        [plan] = campaigns.preview(app, org, campaign.id).channels
+        assert api["allowed"] is service.allowed is (plan.included == 1)
+        return api["allowed"], [r["code"] for r in api["reasons"]], [r.code for r in plan.reasons]
+
+    assert answers()[0] is True
+    assert web.patch(f"{API}/customers/{anna['id']}", headers=auth,
+                     json={"email": "anna.neu@example.com"}).status_code == 200
+    allowed, codes, left_out = answers()
+    assert not allowed
+    assert "existing_customer_no_sale" in codes
+    assert "existing_customer_no_sale" in left_out
+    assert web.post(f"{API}/customers/{anna['id']}/purchases", headers=auth,
+                    json={**bought, "occurred_at": app.now().isoformat()}).status_code == 201
+    clock.advance(minutes=1)  # a sale counts for what is sent after it
+    assert answers()[0] is True
 
 
 def test_a_changed_address_that_objected_before_brings_its_objection(app, org, web, auth):
