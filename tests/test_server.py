@@ -146,7 +146,7 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
-def test_the_server_runs_several_processes_and_a_sigterm_stops_them_all(tmp_path):
+def test_the_server_runs_several_processes_restarts_a_killed_one_and_a_sigterm_stops_them_all(tmp_path):
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("KONSENT__")}
     env |= {"KONSENT__SERVER__PORT": str(port), "KONSENT__DATA_DIR": str(tmp_path)}
@@ -161,6 +161,9 @@ def test_the_server_runs_several_processes_and_a_sigterm_stops_them_all(tmp_path
                         if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")}
 
             wait_for(lambda: len(spawned()) == 2, "two server processes")
+            first = spawned()
+            os.kill(min(first), signal.SIGKILL)  # as the OOM killer would: the supervisor starts another
+            wait_for(lambda: len(spawned()) == 2 and spawned() != first, "a process in place of the killed one")
             servers = spawned()
             for _ in range(20):
                 assert httpx.get(f"{url}/health").json()["status"] == "ok"

@@ -21,7 +21,7 @@ from types import FrameType
 
 APP = "konsent.web.app:create_app"
 _BACKLOG = 2048  # uvicorn's default
-_EARLY_DEATH_SECONDS = 10.0  # a process that dies this soon after starting will not do better next time
+_EARLY_DEATH_SECONDS = 10.0  # a process failing this soon after starting will not do better next time
 
 
 class PortInUse(RuntimeError):
@@ -48,7 +48,10 @@ def serve(host: str, port: int, workers: int) -> int:
             for index, (process, started) in enumerate(running):
                 if process.is_alive() or stopping:
                     continue
-                if time.monotonic() - started < _EARLY_DEATH_SECONDS:
+                # Killed by a signal (the OOM killer, an operator): started again. Exited with an error
+                # right after starting (a wrong setting, a database it cannot reach): it would again.
+                failed = process.exitcode is not None and process.exitcode > 0
+                if failed and time.monotonic() - started < _EARLY_DEATH_SECONDS:
                     print(f"konsent: a server process could not start (exit {process.exitcode})", file=sys.stderr)
                     stopping, status = True, 1
                     break
@@ -76,6 +79,7 @@ def _one_server(host: str, port: int) -> None:
     import uvicorn  # noqa: PLC0415 - in the server process only
 
     config = uvicorn.Config(APP, factory=True, host=host, port=port, log_level="warning")
+    config.load()  # the app first: the kernel hands connections to this process only once it listens
     uvicorn.Server(config).run(sockets=[_listening(host, port, shared=True)])
 
 
