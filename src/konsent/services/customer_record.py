@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from konsent.domain import Channel, Decision, Purpose, decide
 from konsent.domain.ledger import ConsentRecord, CustomerState
 from konsent.errors import InputError, NotFound
-from konsent.services import customers, dossier, facts, organisations, suppression
+from konsent.services import collected, customers, dossier, facts, organisations, suppression
 from konsent.services.context import Konsent
 from konsent.services.customers import CustomerView
 from konsent.storage import ledger
@@ -254,6 +254,9 @@ def permissions(
     purchases: Sequence[t.Purchase], *, now: datetime, lang: str,
 ) -> list[Permission]:
     contacts = customers.contacts_of(session, organisation.id, customer.id)
+    changed = collected.address_since((kind, at) for kind, at in session.execute(select(
+        t.ContactPoint.kind, t.ContactPoint.changed_at).where(
+        t.ContactPoint.organisation_id == organisation.id, t.ContactPoint.customer_id == customer.id)))
     found = []
     for channel in Channel:
         for purpose in PURPOSES:
@@ -262,7 +265,7 @@ def permissions(
             found.append(Permission(
                 channel=channel.value, purpose=purpose, status=_status(decision, state, channel, now),
                 decision=decision, reasons=[reason.text(lang) for reason in decision.reasons],
-                since=_since(state, purchases, channel, purpose) or customer.created_at,
+                since=_since(state, purchases, channel, purpose, changed.get(channel)) or customer.created_at,
                 address_on_file=suppression.CONTACT_KIND[channel] in contacts,
             ))
     return found
@@ -284,9 +287,11 @@ def _waiting(consent: ConsentRecord, now: datetime) -> bool:
             and not consent.evidence and consent.given_at <= now)
 
 
-def _since(state: CustomerState, purchases: Sequence[t.Purchase], channel: Channel, purpose: str) -> datetime | None:
-    """The last moment anything that bears on this channel and purpose happened: the status has held since."""
-    moments: list[datetime] = []
+def _since(state: CustomerState, purchases: Sequence[t.Purchase], channel: Channel, purpose: str,
+           address_changed: datetime | None = None) -> datetime | None:
+    """The last moment anything that bears on this channel and purpose happened: the status has held since.
+    A new address is such a moment: the sales before it no longer count for the privilege."""
+    moments: list[datetime] = [address_changed] if address_changed is not None else []
     for consent in state.consents:
         if consent.channel is channel and consent.purpose in (Purpose.ADVERTISING, Purpose(purpose)):
             moments += [m for m in (consent.given_at, consent.doi_confirmed_at, consent.doi_expired_at,

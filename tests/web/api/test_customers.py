@@ -118,8 +118,11 @@ def test_a_new_address_was_not_collected_by_the_sales_before_it(app, org, web, a
         return api["allowed"], [r["code"] for r in api["reasons"]], [r.code for r in plan.reasons]
 
     assert answers()[0] is True
+    clock.advance(hours=1)
     assert web.patch(f"{API}/customers/{anna['id']}", headers=auth,
                      json={"email": "anna.neu@example.com"}).status_code == 200
+    shown = web.get(f"{API}/customers/{anna['id']}/permissions", headers=auth).json()["permissions"]
+    assert {p["since"] for p in shown if p["channel"] == "email"} == {"2026-11-20T10:00:00Z"}  # since the change
     allowed, codes, left_out = answers()
     assert not allowed
     assert "existing_customer_no_sale" in codes
