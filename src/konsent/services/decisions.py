@@ -28,14 +28,22 @@ def question_for(app: Konsent, key: str, customer_id: str, asked: facts.Asked, *
         return None, None
     now = app.now()
     # Core, not the ORM: on this path a session's bookkeeping would cost more than the query. One
-    # statement reads everything, so it needs no transaction around it (the key's rare last-used
-    # stamp is a write of its own).
+    # statement reads nearly everything, so it needs no transaction around it (the key's rare
+    # last-used stamp is a write of its own, and so is the address read below).
     with app.db.one_statement() as connection:
-        kind = suppression.CONTACT_KIND[Channel(asked.channel)]
-        rows = connection.execute(_ON_RECORD, {"prefix": prefix, "customer": customer_id, "kind": kind}).all()
+        rows = connection.execute(_ON_RECORD, {"prefix": prefix, "customer": customer_id}).all()
         caller = api_keys.admitted(connection, rows[0] if rows else None, key, now=now)
-    if caller is None or rows[0].customer_id is None:
-        return caller, None
+        if caller is None or rows[0].customer_id is None:
+            return caller, None
+        channel = Channel(asked.channel)
+        # Only where a sale collected this channel's address can it matter when that address came
+        # (collected.as_collected): a second, small read, and only for those customers.
+        since: dict[Channel, datetime] = {}
+        if any(row.occurred_at is not None and channel.value in row.contact_collected for row in rows):
+            changed = connection.execute(_ADDRESS_CHANGED, {
+                "organisation": rows[0].organisation_id, "customer": customer_id,
+                "kind": suppression.CONTACT_KIND[channel]}).scalar()
+            since = {channel: changed} if changed is not None else {}
     first, at = rows[0], at or now
     organisation = t.Organisation(id=first.organisation_id, jurisdiction=first.organisation_jurisdiction,
                                   similar_categories=first.similar_categories, reading=first.reading)
@@ -43,7 +51,6 @@ def question_for(app: Konsent, key: str, customer_id: str, asked: facts.Asked, *
                           jurisdiction=first.jurisdiction, registers=first.registers)
     state = fold((ledger.event_from_body(bytes(row.body)) for row in rows if row.body is not None), until=at)
     purchases = [facts.purchase_fact(row) for row in rows if row.occurred_at is not None]
-    since = {Channel(asked.channel): first.address_changed_at} if first.address_changed_at is not None else {}
     return caller, facts.scenario_of(organisation, customer, state, collected.as_collected(purchases, since), asked, at)
 
 
@@ -52,7 +59,7 @@ def _key_and_customer(*details: Any) -> Select[Any]:
     return (
         select(*api_keys.KEY_COLUMNS, t.Organisation.jurisdiction.label("organisation_jurisdiction"),
                t.Organisation.similar_categories, t.Organisation.reading, t.Customer.id.label("customer_id"),
-               t.Customer.type, t.Customer.jurisdiction, t.Customer.registers, _ADDRESS_CHANGED, *details)
+               t.Customer.type, t.Customer.jurisdiction, t.Customer.registers, *details)
         .select_from(t.ApiKey)
         .join(t.Organisation, t.Organisation.id == t.ApiKey.organisation_id)
         .outerjoin(t.Customer, and_(t.Customer.organisation_id == t.ApiKey.organisation_id,
@@ -61,13 +68,9 @@ def _key_and_customer(*details: Any) -> Select[Any]:
     )
 
 
-# When the customer's address on the asked channel replaced an earlier one (facts.as_collected).
-_ADDRESS_CHANGED = (
-    select(t.ContactPoint.changed_at)
-    .where(t.ContactPoint.organisation_id == t.Customer.organisation_id,
-           t.ContactPoint.customer_id == t.Customer.id, t.ContactPoint.kind == bindparam("kind"))
-    .scalar_subquery().label("address_changed_at")
-)
+_ADDRESS_CHANGED = select(t.ContactPoint.changed_at).where(
+    t.ContactPoint.organisation_id == bindparam("organisation"), t.ContactPoint.customer_id == bindparam("customer"),
+    t.ContactPoint.kind == bindparam("kind"))
 
 
 def _nothing(column: Any) -> Any:
