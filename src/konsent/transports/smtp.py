@@ -118,9 +118,11 @@ class _Replies(asyncio.Protocol):
         self.replies: deque[tuple[int, str]] = deque()
         self.wakeup: asyncio.Future[None] | None = None
         self.lost = False
+        self.ended: asyncio.Future[None] | None = None  # done once the transport has closed for good
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # a stream transport: it writes
+        self.ended = asyncio.get_running_loop().create_future()
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -147,6 +149,8 @@ class _Replies(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
+        if self.ended is not None and not self.ended.done():
+            self.ended.set_result(None)
         self._wake()
 
     def _broken(self) -> None:
@@ -237,11 +241,21 @@ class _Session:
             self.replies.write(b"QUIT\r\n")
             await self.replies.next(0)
         self.close()
+        if self.replies.ended is not None:
+            # Closing TLS takes the event loop another turn or two; a loop that ended first would
+            # leave the socket behind, open.
+            await self.replies.ended
 
     def close(self) -> None:
         self.replies.lost = True
         if self.replies.transport is not None:
             self.replies.transport.close()
+
+    def abort(self) -> None:
+        """Close at once, without the TLS farewell: for a session that does not answer."""
+        self.replies.lost = True
+        if self.replies.transport is not None:
+            self.replies.transport.abort()
 
 
 class SmtpPool:
@@ -329,7 +343,7 @@ class SmtpPool:
                 async with asyncio.timeout(2):
                     await session.quit()
             except (_Lost, TimeoutError, OSError):
-                session.close()
+                session.abort()
 
 
 
