@@ -8,6 +8,7 @@ PostgreSQL variants skip — except in CI, where that is a failure.
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,24 +56,26 @@ def _postgres_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "konsent.db"
-        db = Database(f"sqlite:///{path}")
-        migrate.upgrade(db.engine)
-        yield db
-        db.dispose()
-        return
-    postgres = _postgres_database()
-    url = next(postgres)
-    db = Database(url)
+@contextmanager
+def migrated_database(kind: str, folder: Path | None = None) -> Iterator[Database]:
+    """A migrated database of its own: SQLite in `folder`, or a PostgreSQL database dropped afterwards."""
+    postgres = _postgres_database() if kind == "postgresql" else None
+    if postgres is None and folder is None:
+        raise ValueError("an SQLite database needs a folder")
+    db = Database(next(postgres) if postgres is not None else f"sqlite:///{folder / 'konsent.db'}")
     migrate.upgrade(db.engine)
     try:
         yield db
     finally:
         db.dispose()
-        next(postgres, None)
+        if postgres is not None:
+            next(postgres, None)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    with migrated_database(request.param, tmp_path_factory.mktemp("sqlite")) as db:
+        yield db
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from konsent.services.customers import NewCustomer
 from konsent.storage import migrate
 from konsent.storage import tables as t
 from konsent.storage.db import Database
-from tests.conftest import _postgres_database
+from tests.conftest import migrated_database
 
 
 def test_an_empty_database_upgrades_and_autogenerate_finds_no_drift(database):
@@ -27,20 +27,8 @@ def test_an_empty_database_upgrades_and_autogenerate_finds_no_drift(database):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database of its own: these tests move it down and up again."""
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'konsent.db'}")
-        migrate.upgrade(db.engine)
+    with migrated_database(request.param, tmp_path) as db:
         yield db
-        db.dispose()
-        return
-    postgres = _postgres_database()
-    db = Database(next(postgres))
-    migrate.upgrade(db.engine)
-    try:
-        yield db
-    finally:
-        db.dispose()
-        postgres.close()
 
 
 def _move(db: Database, revision: str, *, down: bool = False) -> None:

@@ -24,7 +24,7 @@ from konsent.services.context import Konsent, system_clock
 from konsent.storage import migrate
 from konsent.storage import tables as t
 from konsent.storage.db import Database
-from tests.conftest import _postgres_database
+from tests.conftest import migrated_database
 from tests.worker.audience import autumn_template, consenting, customer, schedule
 from tests.worker.mailserver import MailServer, mail_server
 
@@ -33,14 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[Database]:
-    databases = _postgres_database()
-    db = Database(next(databases))
-    migrate.upgrade(db.engine)
-    try:
+    with migrated_database("postgresql") as db:
         yield db
-    finally:
-        db.dispose()
-        next(databases, None)
 
 
 @pytest.fixture
