@@ -6,7 +6,7 @@ from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 
 from konsent.reports.latin1 import latin1
-from konsent.reports.pdf import Page, heading, paragraph
+from konsent.reports.pdf import heading, opened, paragraph
 from konsent.reports.words import moment
 from konsent.services.answer_pack import COUNT, DATE, NUMBER, PERCENT, TEXT, AnswerPack, Table, Value
 
@@ -17,11 +17,8 @@ _LABEL = 64.0
 
 def render(pack: AnswerPack) -> bytes:
     w = pack.words
-    pdf = Page(f"{w['footer']} - {pack.organisation['name']}")
-    pdf.set_title(latin1(f"{pack.title} - {pack.organisation['name']}"))
-    pdf.set_creator("konsent")
-    pdf.set_creation_date(pack.generated_at)
-    pdf.add_page()
+    pdf = opened(f"{w['footer']} - {pack.organisation['name']}", f"{pack.title} - {pack.organisation['name']}",
+                 pack.generated_at)
     pdf.set_font("helvetica", "B", 15)
     pdf.multi_cell(0, 8, latin1(pack.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)

@@ -30,14 +30,21 @@ class _Page(FPDF):
         self.set_text_color(*_INK)
 
 
+def _opened(footer: str, title: str, generated_at: datetime) -> _Page:
+    """A konsent document's first page, with its footer on every page and its title in the metadata."""
+    pdf = _Page(footer)
+    pdf.set_title(latin1(title))
+    pdf.set_creator("konsent")
+    pdf.set_creation_date(generated_at)
+    pdf.add_page()
+    return pdf
+
+
 def dossier(document: dict[str, Any], lang: str) -> bytes:
     w = labels(lang)
     organisation, customer = document["organisation"], document["customer"]
-    pdf = _Page(f"{w['dossier_title']} - {organisation['name']} - {customer['id']}")
-    pdf.set_title(latin1(f"{w['dossier_title']} - {organisation['name']}"))
-    pdf.set_creator("konsent")
-    pdf.set_creation_date(datetime.fromisoformat(document["generated_at"]))
-    pdf.add_page()
+    pdf = _opened(f"{w['dossier_title']} - {organisation['name']} - {customer['id']}",
+                  f"{w['dossier_title']} - {organisation['name']}", datetime.fromisoformat(document["generated_at"]))
     pdf.set_font("helvetica", "B", 16)
     pdf.cell(0, 9, latin1(w["dossier_title"]), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _paragraph(pdf, w["dossier_intro"], size=9)
@@ -190,4 +197,4 @@ def _table(
 
 
 # The page and its building blocks, shared with the other reports (answer pack, records of processing).
-Page, heading, paragraph = _Page, _heading, _paragraph
+opened, heading, paragraph = _opened, _heading, _paragraph

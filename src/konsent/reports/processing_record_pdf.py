@@ -3,7 +3,7 @@
 from fpdf.enums import XPos, YPos
 
 from konsent.reports.latin1 import latin1
-from konsent.reports.pdf import Page, heading, paragraph
+from konsent.reports.pdf import heading, opened, paragraph
 from konsent.reports.words import moment
 from konsent.services.processing_record import ProcessingRecord
 
@@ -12,11 +12,8 @@ _GREY = (102, 102, 102)
 
 def render(record: ProcessingRecord) -> bytes:
     w = record.words
-    pdf = Page(f"{w['footer']} - {record.organisation}")
-    pdf.set_title(latin1(f"{record.title} - {record.organisation}"))
-    pdf.set_creator("konsent")
-    pdf.set_creation_date(record.generated_at)
-    pdf.add_page()
+    pdf = opened(f"{w['footer']} - {record.organisation}", f"{record.title} - {record.organisation}",
+                 record.generated_at)
     pdf.set_font("helvetica", "B", 15)
     pdf.multi_cell(0, 8, latin1(record.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     paragraph(pdf, record.intro, size=9)
