@@ -1,25 +1,18 @@
 """`konsent import`, run as an operator runs it: a real process on a fresh SQLite file."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli import in_folder
 
 DATA = Path(__file__).resolve().parent / "data" / "import"
 
 
 @pytest.fixture
 def konsent(tmp_path):
-    env = {**os.environ, "KONSENT__DATABASE__URL": f"sqlite:///{tmp_path / 'konsent.db'}",
-           "KONSENT__DATA_DIR": str(tmp_path)}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "konsent", *args], env=env, capture_output=True, text=True,
-                              timeout=120, check=False)
-
+    run = in_folder(tmp_path)
     assert run("org", "create", "salon", "--name", "Salon Sonnenschein").returncode == 0
     return run
 

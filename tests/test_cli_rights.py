@@ -1,30 +1,17 @@
 """`konsent export`, `konsent erase` and `konsent dossier`, run as an operator runs them."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
+
+from tests.cli import in_folder, ok
 
 EMAIL, IP = "anna.berg@example.com", "192.0.2.7"
 
 
 @pytest.fixture
 def konsent(tmp_path):
-    environment = {**os.environ, "KONSENT__DATABASE__URL": f"sqlite:///{tmp_path / 'konsent.db'}",
-                   "KONSENT__DATA_DIR": str(tmp_path)}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "konsent", *args], capture_output=True, text=True,
-                              timeout=60, check=False, env=environment, cwd=tmp_path)
-
-    return run
-
-
-def ok(result):
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return in_folder(tmp_path, timeout=60)
 
 
 def test_an_operator_exports_proves_and_erases_a_customer(konsent, tmp_path):

@@ -2,9 +2,7 @@
 as a page and as a PDF that renders — and the `konsent report` commands an operator runs."""
 
 import json
-import os
 import subprocess
-import sys
 import zipfile
 
 import pytest
@@ -14,6 +12,7 @@ from konsent.config import SmsSettings, SmtpSettings
 from konsent.errors import InputError
 from konsent.services import processing_record, staff, webhooks
 from konsent.storage import tables as t
+from tests.cli import in_folder, ok
 from tests.poppler import tool
 
 
@@ -106,19 +105,7 @@ def test_an_unknown_language_or_format_is_refused_naming_the_field(app, org, opt
 
 @pytest.fixture
 def konsent(tmp_path):
-    environment = {**os.environ, "KONSENT__DATABASE__URL": f"sqlite:///{tmp_path / 'konsent.db'}",
-                   "KONSENT__DATA_DIR": str(tmp_path)}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "konsent", *args], capture_output=True, text=True,
-                              timeout=120, check=False, env=environment, cwd=tmp_path)
-
-    return run
-
-
-def ok(result):
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return in_folder(tmp_path)
 
 
 def test_an_operator_produces_every_report_from_the_command_line(konsent, tmp_path):
