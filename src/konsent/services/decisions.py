@@ -5,10 +5,13 @@ but reads what that needs — the API key, the organisation's policy, the custom
 their purchases — in one statement built once, instead of six in two transactions.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, null, select, type_coerce, union_all
+from psycopg.rows import namedtuple_row
+from sqlalchemy import Connection, Dialect, Select, and_, bindparam, null, select, type_coerce, union_all
 
 from konsent.domain import Channel, Scenario
 from konsent.domain.ledger import fold
@@ -31,7 +34,7 @@ def question_for(app: Konsent, key: str, customer_id: str, asked: facts.Asked, *
     # statement reads nearly everything, so it needs no transaction around it (the key's rare
     # last-used stamp is a write of its own, and so is the address read below).
     with app.db.one_statement() as connection:
-        rows = connection.execute(_ON_RECORD, {"prefix": prefix, "customer": customer_id}).all()
+        rows = _on_record(connection, {"prefix": prefix, "customer": customer_id})
         caller = api_keys.admitted(connection, rows[0] if rows else None, key, now=now)
         if caller is None or rows[0].customer_id is None:
             return caller, None
@@ -45,13 +48,33 @@ def question_for(app: Konsent, key: str, customer_id: str, asked: facts.Asked, *
                 "kind": suppression.CONTACT_KIND[channel]}).scalar()
             since = {channel: changed} if changed is not None else {}
     first, at = rows[0], at or now
-    organisation = t.Organisation(id=first.organisation_id, jurisdiction=first.organisation_jurisdiction,
-                                  similar_categories=first.similar_categories, reading=first.reading)
-    customer = t.Customer(id=first.customer_id, organisation_id=first.organisation_id, type=first.type,
-                          jurisdiction=first.jurisdiction, registers=first.registers)
+    organisation = _Organisation(first.organisation_jurisdiction, first.similar_categories, first.reading)
     state = fold((ledger.event_from_body(bytes(row.body)) for row in rows if row.body is not None), until=at)
     purchases = [facts.purchase_fact(row) for row in rows if row.occurred_at is not None]
-    return caller, facts.scenario_of(organisation, customer, state, collected.as_collected(purchases, since), asked, at)
+    # The row itself is the customer: it has their type, jurisdiction and registers under those names.
+    return caller, facts.scenario_of(organisation, first, state, collected.as_collected(purchases, since), asked, at)
+
+
+class _Organisation(NamedTuple):
+    jurisdiction: str
+    similar_categories: list[Any]
+    reading: str
+
+
+def _on_record(connection: Connection, parameters: dict[str, str]) -> Sequence[Any]:
+    if connection.dialect.name != "postgresql":
+        return connection.execute(_ON_RECORD, parameters).all()
+    # psycopg itself reads jsonb, timestamptz and bytea as SQLAlchemy's types would hand them on, so
+    # the statement, compiled once, runs on the driver: SQLAlchemy's execution and result machinery
+    # cost a decide more than everything else in it together (bench/api.py). Prepared on the server.
+    cursor = connection.connection.driver_connection.cursor(row_factory=namedtuple_row)  # type: ignore[union-attr]
+    rows: list[Any] = cursor.execute(_compiled(connection.dialect), parameters, prepare=True).fetchall()
+    return rows
+
+
+@cache
+def _compiled(dialect: Dialect) -> str:
+    return str(_ON_RECORD.compile(dialect=dialect))
 
 
 def _key_and_customer(*details: Any) -> Select[Any]:

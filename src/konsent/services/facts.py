@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,9 +59,20 @@ def purchase_fact(row: Any) -> Purchase:
     )
 
 
+class Recipient(Protocol):
+    """What the question reads of a customer: a stored one, or a row read on a hot path."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def jurisdiction(self) -> str | None: ...
+    @property
+    def registers(self) -> dict[str, Any]: ...
+
+
 def scenario_of(
-    organisation: t.Organisation, customer: t.Customer, state: CustomerState, purchases: Sequence[Purchase],
-    asked: Asked, at: datetime,
+    organisation: organisations.Settings, customer: Recipient, state: CustomerState,
+    purchases: Sequence[Purchase], asked: Asked, at: datetime,
 ) -> Scenario:
     """The question from what is on record (`state`: the ledger folded up to `at`). Pure, so that a
     hot path may load the same records its own way and still ask exactly this."""

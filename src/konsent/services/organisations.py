@@ -4,6 +4,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -87,7 +88,18 @@ def get(session: Session, key: str) -> t.Organisation:
     return organisation
 
 
-def policy(organisation: t.Organisation) -> Policy:
+class Settings(Protocol):
+    """What the engine reads of an organisation: a stored one, or a row read on a hot path."""
+
+    @property
+    def jurisdiction(self) -> str: ...
+    @property
+    def similar_categories(self) -> list[Any]: ...
+    @property
+    def reading(self) -> str: ...
+
+
+def policy(organisation: Settings) -> Policy:
     """The organisation's settings as the engine reads them."""
     return Policy(
         similar_categories=tuple(frozenset(group) for group in organisation.similar_categories),

@@ -1,12 +1,13 @@
 """Engines and units of work, for SQLite (embedded) and PostgreSQL (production)."""
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,12 +29,41 @@ def make_engine(url: str, **options: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, **options)
+        if "options" not in parsed.query:
+            # Moments come back in UTC whatever the server's TimeZone, also where a hot path reads
+            # them through the driver without SQLAlchemy's UTCDateTime (a day is named in UTC).
+            options["connect_args"] = {"options": "-c TimeZone=UTC", **options.get("connect_args", {})}
+        engine = create_engine(parsed, **options)
+        _ping_after_idling(engine)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, connect_args={"timeout": 30}, **options)
     _serialise_sqlite_writers(engine)
     return engine
+
+
+IDLE_BEFORE_PING = 10.0  # seconds
+
+
+def _ping_after_idling(engine: Engine) -> None:
+    # A pooled connection may have died while it lay idle (a server restart, a firewall's idle
+    # timeout): ping it before use. SQLAlchemy's pool_pre_ping does that on every checkout, a round
+    # trip as costly as the hot API read it precedes; a connection back from work moments ago is
+    # alive, and should a query still meet a dead one, SQLAlchemy invalidates the whole pool.
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")  # None: connected just now
+        if since is None or time.monotonic() - since < IDLE_BEFORE_PING:
+            return
+        try:
+            engine.dialect.do_ping(connection)
+        except Exception as error:  # any failure: the pool connects afresh
+            raise exc.DisconnectionError("the pooled connection did not answer a ping") from error
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:

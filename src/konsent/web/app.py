@@ -30,6 +30,7 @@ def create_app(konsent: Konsent | None = None) -> FastAPI:
                   description="Message your customers only where the law allows it — and prove it afterwards.")
     app.state.konsent = konsent
     errors.install(app)
+    app.add_middleware(api.decide.Shortcut)  # added first, so innermost: inside the security middleware
     security.install(app, konsent.settings)
 
     @app.get("/health", tags=["operations"])

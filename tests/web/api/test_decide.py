@@ -9,6 +9,8 @@ import pytest
 from konsent import decide, parse_scenario
 from konsent.services import api_keys, consents, facts, rights
 from konsent.services.consents import ConsentDeclaration
+from konsent.web.api import auth as api_auth
+from konsent.web.errors import ApiError
 from tests.web.api.builders import API, add_customer, error, other_organisation
 
 EXAMPLES = sorted((Path(__file__).parents[3] / "examples" / "scenarios").glob("*.json"))
@@ -151,3 +153,67 @@ def test_the_schema_promises_what_it_answers(web):
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/DecisionOut"}
     assert {"401", "403", "404", "422"} <= set(operation["responses"])
+
+
+def _chunked(body: dict[str, object]):
+    # Sent in chunks, without Content-Length: the shortcut leaves such a request to the route.
+    yield json.dumps(body).encode()
+
+
+def test_a_plain_question_is_answered_ahead_of_the_router(web, auth):
+    anna = add_customer(web, auth)
+    question = {"customer_id": anna["id"], "channel": "email", "kind": "newsletter"}
+
+    def the_route_answers() -> None:
+        raise ApiError(418, "teapot", "the route answered")
+
+    web.app.dependency_overrides[api_auth._bearer] = the_route_answers
+    assert ask(web, auth, **question).status_code == 200  # the shortcut: no dependency was asked
+    routed = web.post(f"{API}/decide", headers={**auth, "Content-Type": "application/json"}, content=_chunked(question))
+    assert routed.status_code == 418
+
+
+@pytest.mark.parametrize("history", ["nothing", "a purchase", "consents and an objection"])
+def test_the_shortcut_answers_byte_for_byte_as_the_route(app, org, web, auth, clock, history):
+    anna = add_customer(web, auth)
+    if history == "a purchase":
+        web.post(f"{API}/customers/{anna['id']}/purchases", headers=auth, json={
+            "occurred_at": "2026-11-20T23:30:00+00:00", "categories": ["haircut"], "contact_collected": ["email"],
+            "objection_notice_at_collection": True})
+    if history == "consents and an objection":
+        consents.give(app, org, anna["id"], SIGNED)
+        consents.object_to(app, org, anna["id"], channel="sms")
+    clock.advance(days=2)
+    for lang in ("en", "de"):
+        for question in ({"channel": "email", "kind": "product_ad", "advertised_categories": ["hair-care"]},
+                         {"channel": "sms", "kind": "newsletter", "at": "2026-11-21T09:00:00+01:00"},
+                         {"channel": "phone", "kind": "winback", "hand_written": True},
+                         {"channel": "email", "kind": "review_request", "includes_opt_out_notice": False}):
+            question = {"customer_id": anna["id"], **question}
+            shortcut = web.post(f"{API}/decide", headers=auth, json=question, params={"lang": lang})
+            routed = web.post(f"{API}/decide", params={"lang": lang}, content=_chunked(question),
+                              headers={**auth, "Content-Type": "application/json"})
+            assert shortcut.status_code == routed.status_code == 200
+            assert shortcut.content == routed.content, question
+            assert shortcut.headers.items() == routed.headers.items()
+
+
+@pytest.mark.parametrize("who", ["writer", "revoked", "other organisation", "no bearer"])
+def test_a_refused_plain_question_reads_as_the_routes_refusal(app, org, web, auth, who):
+    anna = add_customer(web, auth)
+    question = {"customer_id": anna["id"], "channel": "email", "kind": "newsletter"}
+    if who == "writer":
+        headers = {"Authorization": f"Bearer {api_keys.create(app, org, name='writer', scopes=['write'])[1]}"}
+    elif who == "revoked":
+        revoked, plain = api_keys.create(app, org, name="old", scopes=["read"])
+        api_keys.revoke(app, org, revoked.id)
+        headers = {"Authorization": f"Bearer {plain}"}
+    elif who == "other organisation":
+        headers = other_organisation(app)[1]
+    else:
+        headers = {"Authorization": auth["Authorization"].replace("Bearer", "Basic")}
+    shortcut = web.post(f"{API}/decide", headers=headers, json=question)
+    routed = web.post(f"{API}/decide", content=_chunked(question), headers={**headers, "Content-Type": "application/json"})
+    assert shortcut.status_code == routed.status_code == {"writer": 403, "other organisation": 404}.get(who, 401)
+    assert shortcut.json() == routed.json()
+    assert "allow" not in shortcut.text
