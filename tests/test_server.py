@@ -134,6 +134,13 @@ def test_one_sigint_stops_the_server_and_its_worker(server):
     assert "Traceback" not in err
 
 
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:  # it ended (the killed one, reaped) between listing and reading
+        return ""
+
+
 def children_of(pid: int) -> set[int]:
     found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -157,8 +164,7 @@ def test_the_server_runs_several_processes_restarts_a_killed_one_and_a_sigterm_s
         try:
             wait_until_up(url, process)
             def spawned() -> set[int]:  # uvicorn's server processes, not multiprocessing's resource tracker
-                return {pid for pid in children_of(process.pid)
-                        if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")}
+                return {pid for pid in children_of(process.pid) if "spawn_main" in _command_line(pid)}
 
             wait_for(lambda: len(spawned()) == 2, "two server processes")
             first = spawned()
