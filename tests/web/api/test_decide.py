@@ -185,11 +185,11 @@ def test_the_shortcut_answers_byte_for_byte_as_the_route(app, org, web, auth, cl
         consents.object_to(app, org, anna["id"], channel="sms")
     clock.advance(days=2)
     for lang in ("en", "de"):
-        for question in ({"channel": "email", "kind": "product_ad", "advertised_categories": ["hair-care"]},
-                         {"channel": "sms", "kind": "newsletter", "at": "2026-11-21T09:00:00+01:00"},
-                         {"channel": "phone", "kind": "winback", "hand_written": True},
-                         {"channel": "email", "kind": "review_request", "includes_opt_out_notice": False}):
-            question = {"customer_id": anna["id"], **question}
+        for message in ({"channel": "email", "kind": "product_ad", "advertised_categories": ["hair-care"]},
+                        {"channel": "sms", "kind": "newsletter", "at": "2026-11-21T09:00:00+01:00"},
+                        {"channel": "phone", "kind": "winback", "hand_written": True},
+                        {"channel": "email", "kind": "review_request", "includes_opt_out_notice": False}):
+            question = {"customer_id": anna["id"], **message}
             shortcut = web.post(f"{API}/decide", headers=auth, json=question, params={"lang": lang})
             routed = web.post(f"{API}/decide", params={"lang": lang}, content=_chunked(question),
                               headers={**auth, "Content-Type": "application/json"})
@@ -213,7 +213,8 @@ def test_a_refused_plain_question_reads_as_the_routes_refusal(app, org, web, aut
     else:
         headers = {"Authorization": auth["Authorization"].replace("Bearer", "Basic")}
     shortcut = web.post(f"{API}/decide", headers=headers, json=question)
-    routed = web.post(f"{API}/decide", content=_chunked(question), headers={**headers, "Content-Type": "application/json"})
+    routed = web.post(f"{API}/decide", content=_chunked(question),
+                      headers={**headers, "Content-Type": "application/json"})
     assert shortcut.status_code == routed.status_code == {"writer": 403, "other organisation": 404}.get(who, 401)
     assert shortcut.json() == routed.json()
     assert "allow" not in shortcut.text
