@@ -101,8 +101,9 @@ def authenticate(app: Konsent, presented: str) -> Caller | None:
     prefix = prefix_of(presented)
     if prefix is None:
         return None
-    # Every API request comes here: a Core transaction, without an ORM session's bookkeeping.
-    with app.db.engine.begin() as connection:
+    # Every API request comes here: Core without an ORM session's bookkeeping, and one statement
+    # without a transaction around it (on PostgreSQL one round trip instead of three).
+    with app.db.one_statement() as connection:
         return admitted(connection, connection.execute(_BY_PREFIX, {"prefix": prefix}).first(), presented,
                         now=app.now())
 
