@@ -85,6 +85,7 @@ def _stored(question: Question) -> tuple[str, facts.Asked]:
         contains_advertising=question.contains_advertising, includes_opt_out_notice=question.includes_opt_out_notice,
         sender_identified=question.sender_identified, automated=not question.hand_written)
 
+
 PATH = "/api/v1/decide"
 
 
@@ -107,16 +108,16 @@ class Shortcut:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
             await self.app(scope, receive, send)
             return
-        key, json, sized = None, False, False
+        key, is_json, sized = None, False, False
         for name, value in scope["headers"]:
             if name == b"authorization" and key is None:
                 scheme, _, credentials = value.decode("latin-1").partition(" ")
                 key = credentials.strip() if scheme.lower() == "bearer" else ""
             elif name == b"content-type":
-                json = value.split(b";", 1)[0].strip().lower() == b"application/json"
+                is_json = value.split(b";", 1)[0].strip().lower() == b"application/json"
             elif name == b"content-length":
                 sized = True
-        if not (key and json and sized):
+        if not (key and is_json and sized):
             await self.app(scope, receive, send)
             return
         body, ended = await _body(receive)
