@@ -2,6 +2,7 @@
 health OK, the demo organisation visible through the API with the printed key, its booking
 confirmations sent by the worker beside the server, and one SIGINT (Ctrl-C) stopping both."""
 
+import gc
 import json
 import os
 import signal
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from konsent.web import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -194,3 +197,14 @@ def test_a_port_another_server_holds_is_refused_before_anything_starts(tmp_path,
     assert refused.returncode == 2
     assert f"127.0.0.1:{port} is in use" in refused.stderr
     assert "running at" not in refused.stdout
+
+
+def test_settling_leaves_what_start_up_built_out_of_the_collectors_full_passes():
+    assert gc.get_freeze_count() == 0
+    oldest = len(gc.get_objects(generation=2))
+    try:
+        serving.settle()
+        assert gc.get_freeze_count() >= oldest  # everything alive now, the app's modules among them
+        assert len(gc.get_objects(generation=2)) < oldest / 100  # what a full pass still has to look at
+    finally:
+        gc.unfreeze()

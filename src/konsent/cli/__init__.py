@@ -182,7 +182,9 @@ def serve(
                "Ctrl-C stops)")
     with WorkerBeside(konsent) if with_worker else contextlib.nullcontext():
         if workers == 1:
-            uvicorn.run(create_app(konsent), host=host, port=port, log_level="warning")
+            application = create_app(konsent)
+            serving.settle()
+            uvicorn.run(application, host=host, port=port, log_level="warning")
         else:
             status = serving.serve(host, port, workers)
             if status:
