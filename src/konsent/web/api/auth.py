@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from konsent.services import api_keys
 from konsent.services.api_keys import Caller
-from konsent.web.deps import konsent_of
+from konsent.web.deps import konsent_of, quick_read
 from konsent.web.errors import ApiError
 
 _bearer = HTTPBearer(auto_error=False, description="An API key of the organisation: `ks_…`")
@@ -17,8 +17,10 @@ _REFUSALS = {"read": "this API key may not read; it needs the `read` scope",
              "write": "this API key may not change anything; it needs the `write` scope"}
 
 
-def caller(request: Request, credentials: Bearer) -> Caller:
-    return known(api_keys.authenticate(konsent_of(request), presented(credentials)))
+async def caller(request: Request, credentials: Bearer) -> Caller:
+    # Async: a plain function would cost every API request a hand-over to a worker thread.
+    app = konsent_of(request)
+    return known(await quick_read(app, api_keys.authenticate, app, presented(credentials)))
 
 
 def presented(credentials: HTTPAuthorizationCredentials | None) -> str:
@@ -39,11 +41,11 @@ def allowed(who: Caller, scope: str) -> Caller:
     return who
 
 
-def reader(who: Annotated[Caller, Depends(caller)]) -> Caller:
+async def reader(who: Annotated[Caller, Depends(caller)]) -> Caller:
     return allowed(who, "read")
 
 
-def writer(who: Annotated[Caller, Depends(caller)]) -> Caller:
+async def writer(who: Annotated[Caller, Depends(caller)]) -> Caller:
     return allowed(who, "write")
 
 

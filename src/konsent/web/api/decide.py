@@ -12,7 +12,6 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from konsent.domain import Scenario, decide
@@ -22,7 +21,7 @@ from konsent.services import api_keys, decisions, facts
 from konsent.services.context import Konsent
 from konsent.web.api.auth import Bearer, allowed, known, presented
 from konsent.web.api.models import READ_ERRORS, DecisionOut, Lang, Question, errors
-from konsent.web.deps import konsent_of
+from konsent.web.deps import konsent_of, quick_read
 from konsent.web.errors import ApiError
 
 router = APIRouter(tags=["decide"])
@@ -40,13 +39,7 @@ async def decide_message(request: Request, credentials: Bearer, question: Questi
 
 
 async def _answered(app: Konsent, key: str, question: Question, lang: str) -> JSONResponse:
-    # On PostgreSQL these reads wait for no writer and take well under a millisecond: they run right here,
-    # sparing the hand-over to a worker thread, which costs more than they do (measured: a third more
-    # answers per second). SQLite's transactions queue for its one writer (BEGIN IMMEDIATE), which may
-    # take seconds: there a thread waits, not the event loop.
-    if app.db.engine.dialect.name == "postgresql":
-        return _answer(app, key, question, lang)
-    return await run_in_threadpool(_answer, app, key, question, lang)
+    return await quick_read(app, _answer, app, key, question, lang)
 
 
 def _answer(app: Konsent, key: str, question: Question, lang: str) -> JSONResponse:
