@@ -3,6 +3,7 @@ person follows the link or types the code, and the engine then allows on the bas
 
 import base64
 import dataclasses
+import hashlib
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from itsdangerous import Signer
 from sqlalchemy import func, select
 
 from konsent import tokens
@@ -269,6 +271,18 @@ def test_no_token_starts_like_a_command_line_option(organisation_id):
     assert not token.startswith("-")
     assert tokens.organisation_of(token) == organisation_id
     assert tokens.verify("ab" * 32, tokens.DOI, token, now=datetime(2029, 1, 1, tzinfo=UTC)) == organisation_id
+
+
+@pytest.mark.parametrize("purpose", [tokens.DOI, tokens.UNSUBSCRIBE, tokens.PREFERENCES])
+def test_a_token_is_signed_exactly_as_itsdangerous_signs_it(purpose):
+    # issue() signs with a kept key; links already sent were signed by itsdangerous itself.
+    secret, organisation_id, subject = "cd" * 32, str(uuid.uuid4()), str(uuid.uuid4())
+    token = tokens.issue(secret, purpose, organisation_id=organisation_id, subject=subject,
+                         expires_at=datetime(2030, 1, 1, tzinfo=UTC))
+    packed = token.partition(".")[0].encode()
+    assert token == Signer(bytes.fromhex(secret), salt=f"konsent.{purpose}", key_derivation="hmac",
+                           digest_method=hashlib.sha256).sign(packed).decode()
+    assert tokens.verify(secret, purpose, token, now=datetime(2029, 1, 1, tzinfo=UTC)) == subject
 
 
 def test_the_fourth_request_to_one_address_in_a_day_is_refused(app, org, clock):

@@ -84,9 +84,10 @@ class Decision:
 
 
 def _finding_dict(finding: Finding, lang: str) -> dict[str, Any]:
+    texts = {"de": finding.text("de"), "en": finding.text("en")}  # worded once each: every message logs them
     return {
         "code": finding.code,
-        "text": finding.text(lang),
-        "texts": {"de": finding.text("de"), "en": finding.text("en")},
+        "text": texts["de"] if lang == "de" else texts["en"],  # as `sentence` words any other language
+        "texts": texts,
         "citations": list(finding.citations),
     }

@@ -13,6 +13,7 @@ import base64
 import binascii
 import re
 from collections import deque
+from datetime import datetime
 from email import policy
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
@@ -376,7 +377,7 @@ def _quick_mime(message: OutgoingMessage) -> bytes | None:
         _sender(message.sender),
         f"To: {message.to}\r\n",
         _subject(message.subject or ""),
-        f"Date: {format_datetime(message.date)}\r\n",
+        f"Date: {_date(message.date)}\r\n",
         f"Message-ID: <{message.id}@{_domain(message.sender)}>\r\n",
         "Auto-Submitted: auto-generated\r\n",  # as mime.build: no vacation replies to automated mail
         *(f"{name}: {value}\r\n" for name, value in message.headers.items()),
@@ -403,14 +404,14 @@ def _subject(subject: str) -> str:
         return f"Subject: {subject}\r\n" if len(subject) < 70 else _fold("Subject", subject)
     # RFC 2047 by hand (the header machinery takes ~75 µs): base64 words of at most 39 bytes, so
     # that each line stays within 78 characters, never splitting a character.
-    words, word = [], ""
-    for char in subject:
-        if word and len((word + char).encode()) > 39:
-            words.append(word)
-            word = ""
-        word += char
-    words.append(word)
-    encoded = (f"=?utf-8?b?{base64.b64encode(w.encode()).decode()}?=" for w in words)
+    data, words, start = subject.encode(), [], 0
+    while start < len(data):
+        end = min(start + 39, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back to its start
+            end -= 1
+        words.append(data[start:end])
+        start = end
+    encoded = (f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
     return "Subject: " + "\r\n ".join(encoded) + "\r\n"
 
 
@@ -422,6 +423,11 @@ def _fold(name: str, value: str) -> str:
 @lru_cache(maxsize=256)
 def _sender(sender: str) -> str:
     return _fold("From", sender)  # a business's sender seldom changes: encode its name once
+
+
+@lru_cache(maxsize=64)
+def _date(moment: datetime) -> str:
+    return format_datetime(moment)  # a worker dates a whole chunk of messages with one moment
 
 
 @lru_cache(maxsize=256)

@@ -32,6 +32,7 @@ from konsent.services.facts import Asked
 from konsent.services.templates import TemplateVersion
 from konsent.storage import ledger
 from konsent.storage import tables as t
+from konsent.storage.sql import among, dialect_of
 from konsent.worker.claim import Claimed
 
 
@@ -124,24 +125,26 @@ def _people(session: Session, organisation_id: str, ids: list[str], at: datetime
     if not ids:
         return []
     c, p, cp, e = t.Customer, t.Purchase, t.ContactPoint, t.LedgerEvent
+    dialect = dialect_of(session)
+    connection = session.connection()  # Core, not the ORM: these read columns, never entities
     contacts: dict[str, dict[str, tuple[str, datetime | None]]] = defaultdict(dict)
     changed: dict[str, list[tuple[str, datetime | None]]] = defaultdict(list)
-    for customer_id, kind, value, bounced_at, changed_at in session.execute(
+    for customer_id, kind, value, bounced_at, changed_at in connection.execute(
         select(cp.customer_id, cp.kind, cp.value, cp.bounced_at, cp.changed_at)
-        .where(cp.organisation_id == organisation_id, cp.customer_id.in_(ids))
+        .where(cp.organisation_id == organisation_id, among(cp.customer_id, ids, dialect))
     ):
         contacts[customer_id][kind] = (value, bounced_at)
         changed[customer_id].append((kind, changed_at))
     events: dict[str, list[Any]] = defaultdict(list)
-    for customer_id, body in session.execute(
-        select(e.customer_id, e.body).where(e.organisation_id == organisation_id, e.customer_id.in_(ids))
+    for customer_id, body in connection.execute(
+        select(e.customer_id, e.body).where(e.organisation_id == organisation_id, among(e.customer_id, ids, dialect))
         .order_by(e.seq)
     ):
         events[customer_id].append(ledger.event_from_body(bytes(body)))
     purchases: dict[str, list[Purchase]] = defaultdict(list)
-    for customer_id, occurred_at, categories, channels, notice in session.execute(
+    for customer_id, occurred_at, categories, channels, notice in connection.execute(
         select(p.customer_id, p.occurred_at, p.categories, p.contact_collected, p.objection_notice_at_collection)
-        .where(p.organisation_id == organisation_id, p.customer_id.in_(ids))
+        .where(p.organisation_id == organisation_id, among(p.customer_id, ids, dialect))
     ):
         purchases[customer_id].append(Purchase(
             at=occurred_at, categories=frozenset(categories),
@@ -154,9 +157,9 @@ def _people(session: Session, organisation_id: str, ids: list[str], at: datetime
             contacts=contacts[row.id], state=fold(events[row.id], until=at),
             purchases=tuple(collected.as_collected(purchases[row.id], collected.address_since(changed[row.id]))),
         )
-        for row in session.execute(
+        for row in connection.execute(
             select(c.id, c.type, c.jurisdiction, c.locale, c.first_name, c.last_name, c.registers, c.erased_at)
-            .where(c.organisation_id == organisation_id, c.id.in_(ids))
+            .where(c.organisation_id == organisation_id, among(c.id, ids, dialect))
         )
     ]
 
@@ -165,7 +168,7 @@ def _campaigns(session: Session, organisation_id: str, ids: set[str]) -> dict[st
     if not ids:
         return {}
     rows = session.execute(select(t.Campaign.id, t.Campaign.status).where(
-        t.Campaign.organisation_id == organisation_id, t.Campaign.id.in_(ids)))
+        t.Campaign.organisation_id == organisation_id, among(t.Campaign.id, sorted(ids), dialect_of(session))))
     return dict(rows.all())
 
 
@@ -174,5 +177,5 @@ def _earlier(session: Session, organisation_id: str, ids: list[str]) -> dict[str
     if not ids:
         return {}
     rows = session.execute(select(t.Message.id, t.Message.states).where(
-        t.Message.organisation_id == organisation_id, t.Message.id.in_(ids)))
+        t.Message.organisation_id == organisation_id, among(t.Message.id, ids, dialect_of(session))))
     return {message_id: dict(states or {}) for message_id, states in rows}
