@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from konsent.web import serving
+from konsent import aio
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -202,7 +202,7 @@ def test_a_port_another_server_holds_is_refused_before_anything_starts(tmp_path,
 def test_settling_leaves_what_start_up_built_out_of_the_collectors_full_passes():
     assert gc.get_freeze_count() == 0
     try:
-        serving.settle()
+        aio.settle()
         frozen = gc.get_freeze_count()
         assert frozen > 10_000  # everything alive now: the modules, the app, its routes and models
         assert len(gc.get_objects(generation=2)) < frozen / 100  # what a full pass still has to look at

@@ -55,3 +55,20 @@ def test_the_last_visit_is_filled_in_from_the_purchases_recorded_before_it_exist
         visits = dict(session.execute(select(t.Customer.id, t.Customer.last_visit_at)).all())
     assert visits == {anna: datetime(2026, 5, 17, 10, tzinfo=UTC), ben: None}
     assert migrate.drift(fresh_database.engine) == []
+
+
+def test_the_message_log_keeps_its_rows_whole_on_postgresql_and_moves_back(fresh_database):
+    def options() -> list[str]:
+        with fresh_database.engine.connect() as connection:
+            return list(connection.exec_driver_sql(
+                "SELECT reloptions FROM pg_class WHERE relname = 'messages'").scalar() or [])
+
+    if fresh_database.engine.dialect.name != "postgresql":
+        _move(fresh_database, "0010", down=True)  # nothing to set on SQLite; the step still runs both ways
+        _move(fresh_database, "head")
+        return
+    assert options() == ["toast_tuple_target=8160"]
+    _move(fresh_database, "0010", down=True)
+    assert options() == []
+    _move(fresh_database, "head")
+    assert options() == ["toast_tuple_target=8160"]

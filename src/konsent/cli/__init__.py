@@ -9,6 +9,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from konsent import aio
 from konsent.cli import (
     apikey,
     audit,
@@ -183,7 +184,7 @@ def serve(
     with WorkerBeside(konsent) if with_worker else contextlib.nullcontext():
         if workers == 1:
             application = create_app(konsent)
-            serving.settle()
+            aio.settle()
             uvicorn.run(application, host=host, port=port, log_level="warning")
         else:
             status = serving.serve(host, port, workers)

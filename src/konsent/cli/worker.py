@@ -91,6 +91,7 @@ def worker(
     progress = ProgressLine(runner.due_now(app, only) if once else None)
     chores = Housekeeping(app, owner_name(), every=every, organisations=only) if (
         housekeeping if housekeeping is not None else not org) else None
+    aio.settle()
     stats = aio.run(_work(app, once, batch, concurrency, only, progress, chores))
     progress(stats, final=True)
     emit(_summary(stats), as_json, lambda s: (

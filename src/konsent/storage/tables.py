@@ -257,6 +257,8 @@ class Message(Base):
     """A message as sent — part of the proof (what went to whom, on which basis)."""
 
     __tablename__ = "messages"
+    # A logged message is about 2.5 kB, seldom compressible: kept whole, not tried (migration 0011).
+    __table_args__ = ({"postgresql_with": {"toast_tuple_target": 8160}},)
 
     id: Mapped[str] = _id()
     organisation_id: Mapped[str] = _tenant()

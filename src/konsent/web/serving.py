@@ -11,7 +11,6 @@ The supervisor here starts the processes, starts again one that dies, and on SIG
 them all; each process is an ordinary uvicorn server over the app factory.
 """
 
-import gc
 import multiprocessing
 import signal
 import socket
@@ -19,6 +18,8 @@ import sys
 import time
 from multiprocessing.process import BaseProcess
 from types import FrameType
+
+from konsent import aio
 
 APP = "konsent.web.app:create_app"
 _BACKLOG = 2048  # uvicorn's default
@@ -81,17 +82,8 @@ def _one_server(host: str, port: int) -> None:
 
     config = uvicorn.Config(APP, factory=True, host=host, port=port, log_level="warning")
     config.load()  # the app first: the kernel hands connections to this process only once it listens
-    settle()
+    aio.settle()
     uvicorn.Server(config).run(sockets=[_listening(host, port, shared=True)])
-
-
-def settle() -> None:
-    """Once the app is built: what start-up made (modules, the app, its routes and models, about
-    230,000 objects) lives as long as the process, so it is left out of the collector's passes. A full
-    pass over it took 150 ms on a 2-core machine, and every request in the process waited meanwhile:
-    a latency spike for no garbage found."""
-    gc.collect()
-    gc.freeze()
 
 
 def _listening(host: str, port: int, *, shared: bool) -> socket.socket:

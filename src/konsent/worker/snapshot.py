@@ -25,6 +25,9 @@ from konsent.domain import (
     Registers,
     Scenario,
 )
+from konsent.domain import (
+    Organisation as Policy,
+)
 from konsent.domain.ledger import CustomerState, fold, recipient_facts
 from konsent.errors import NotFound
 from konsent.services import collected, organisations, templates
@@ -59,6 +62,7 @@ class Snapshot:
     campaigns: dict[str, str] = field(default_factory=dict)  # id -> status
     earlier: dict[str, dict[str, Any]] = field(default_factory=dict)  # outbox id -> states of its message
     templates: dict[tuple[str, str, str, str], TemplateVersion | None] = field(default_factory=dict)
+    policies: dict[str, Policy] = field(default_factory=dict)
 
     def person(self, row: Claimed) -> Person | None:
         return self.people.get((row.organisation_id, row.customer_id))
@@ -87,8 +91,14 @@ class Snapshot:
                 person.state, channel=channel, purchases=person.purchases, type=RecipientType(person.type),
                 registers=Registers(**{k: bool(v) for k, v in person.registers.items()}),
             ),
-            organisation=organisations.policy(organisation),
+            organisation=self.policy(row.organisation_id),
         )
+
+    def policy(self, organisation_id: str) -> Policy:
+        """The organisation's settings as the engine reads them: built once a chunk, not once a message."""
+        if (found := self.policies.get(organisation_id)) is None:
+            found = self.policies[organisation_id] = organisations.policy(self.organisations[organisation_id])
+        return found
 
 
 def load(session: Session, rows: Sequence[Claimed], *, at: datetime) -> Snapshot:
