@@ -5,6 +5,7 @@ session works in a database of its own and drops it afterwards. Without a reacha
 PostgreSQL variants skip — except in CI, where that is a failure.
 """
 
+import gc
 import os
 import uuid
 from collections.abc import Iterator
@@ -98,3 +99,11 @@ def org(app: Konsent) -> str:
         sender_address="Hauptstraße 1, 10115 Berlin",
     )
     return created.id
+
+
+@pytest.fixture(autouse=True)
+def _collector_unfrozen() -> Iterator[None]:
+    """A command run in-process (the worker, the server) freezes the test session's objects out of the
+    collector's passes, as it should in its own process; here the next test starts unfrozen."""
+    yield
+    gc.unfreeze()
