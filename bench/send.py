@@ -5,9 +5,11 @@
 processes to Postfix's `smtp-sink` on localhost. Every message is decided again at send time,
 personalised (name in subject and body, its own signed unsubscribe link and RFC 8058 headers) and
 logged with its decision. In the same run Postfix's `smtp-source` sends as many messages of the
-same size over as many connections to the same sink: the physical limit. Prints both rates and
-their ratio (target: konsent ≥ 0.5 × smtp-source), checks that the sink counted every message once
-and the log holds every decision, and with --profile shows where a worker's time goes.
+same size to the same sink, over as many connections and over fewer, before and after: its best run
+is the physical limit. Prints both rates and their ratio (target: konsent ≥ 0.5 × smtp-source), the
+CPU each part used per message (workers, PostgreSQL, the sink), checks that the sink counted every
+message once and the log holds every decision; then, for scale, sends copies of konsent's rendered
+messages through its SMTP client alone. With --profile it shows where a worker's time goes.
 
 Run: `.venv/bin/python bench/send.py [--recipients N] [--workers P] [--concurrency C] [--profile]`.
 Installs Postfix with apt-get when smtp-sink is missing (Debian, as root); Postfix's own mail
@@ -15,6 +17,7 @@ server is not started. Creates a fresh database on the server and drops it after
 """
 
 import argparse
+import asyncio
 import cProfile
 import io
 import json
@@ -27,10 +30,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,11 +67,13 @@ from konsent.services.context import Konsent
 from konsent.storage import ledger, migrate
 from konsent.storage import tables as t
 from konsent.storage.db import Database
+from konsent.transports import OutgoingMessage
 from konsent.transports.smtp import SmtpPool, wire
 from konsent.worker import claim, snapshot
 from konsent.worker.loop import Worker
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+SENDER = "Salon Sonnenschein <news@salon.example>"
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime.now(UTC).replace(microsecond=0)
 FIRST_NAMES = ["Anna", "Jürgen", "Lena", "Mehmet", "Sophie", "Lukas", "Zoë", "Tobias", "Marie", "Paul"]
@@ -250,18 +257,44 @@ def prepared(app: Konsent, url: str, organisation_id: str, count: int, rng: rand
           f"in {time.perf_counter() - began:.0f} s")
 
 
-def message_size(app: Konsent, organisation_id: str) -> int:
-    """The average size of konsent's messages on the wire, from a sample rendered as the worker renders."""
+def sample_messages(app: Konsent, organisation_id: str) -> list[OutgoingMessage]:
+    """Messages rendered as the worker renders them (claimed and given back, so nothing is sent)."""
     from konsent.services import dispatch  # noqa: PLC0415 - only here
 
     with app.db.unit_of_work() as session:
         rows = claim.claim(session, "sizer", now=app.now(), lease=timedelta(seconds=1), limit=200,
                            organisations=[organisation_id])
         seen = snapshot.load(session, rows, at=app.now())
-        sizes = [len(wire(r.message)) for r in (dispatch.prepare(seen, row, settings=app.settings) for row in rows)
+        ready = [r.message for r in (dispatch.prepare(seen, row, settings=app.settings) for row in rows)
                  if isinstance(r, dispatch.Ready)]
         claim.release(session, "sizer", [r.id for r in rows], now=app.now())
-    return sum(sizes) // max(1, len(sizes))
+    return ready
+
+
+def wire_only(port: int, samples: list[OutgoingMessage], count: int, connections: int) -> tuple[float, float]:
+    """konsent's own SMTP client alone: `count` messages already rendered (copies of the samples, each
+    with its own id and address) sent by `connections` senders through one `SmtpPool` in this process —
+    no database, no decision, no rendering. Returns messages per second and CPU µs per message (MIME
+    and quoted-printable included, as the worker builds them for each message)."""
+    messages = [replace(samples[n % len(samples)], id=str(uuid.UUID(int=n, version=4)), to=f"floor{n}@example.com")
+                for n in range(count)]
+    pool = SmtpPool(SmtpSettings(host="127.0.0.1", port=port, security="none", sender=SENDER), size=connections)
+
+    async def send_all() -> None:
+        waiting = iter(messages)
+
+        async def sender() -> None:
+            for message in waiting:
+                await pool.send(message)
+
+        await asyncio.gather(*(sender() for _ in range(connections)))
+        await pool.aclose()
+
+    cpu, began = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    aio.run(send_all())
+    seconds, after = time.perf_counter() - began, resource.getrusage(resource.RUSAGE_SELF)
+    used = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
+    return count / seconds, used * 1e6 / count
 
 
 # --- konsent's run --------------------------------------------------------------------------
@@ -273,9 +306,9 @@ def busy_cpu() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_of(name: str) -> float:
-    """CPU seconds used so far by every process with this command name (PostgreSQL's backends, the sink)."""
-    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+def _cpu_by_process(name: str) -> dict[str, float]:
+    found: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -284,15 +317,48 @@ def cpu_of(name: str) -> float:
         command, _, rest = text.partition(" (")[2].partition(") ")
         if command == name:
             fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+            found[stat.parent.name] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def cpu_of(name: str) -> float:
+    """CPU seconds used so far by every process with this command name that is still running."""
+    return sum(_cpu_by_process(name).values())
+
+
+class CpuWatch:
+    """CPU seconds of every process named `name` over a stretch of time, counting those that end in
+    it too (a worker's PostgreSQL backends exit with the worker): sampled ten times a second."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.first = name, _cpu_by_process(name)
+        self.last: dict[str, float] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> "CpuWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self.last.update(_cpu_by_process(self.name))
+
+    def _watch(self) -> None:
+        while not self._done.wait(0.1):
+            self.last.update(_cpu_by_process(self.name))
+
+    @property
+    def seconds(self) -> float:
+        return sum(used - self.first.get(pid, 0.0) for pid, used in self.last.items())
 
 
 def konsent_run(url: str, organisation_id: str, port: int, workers: int, concurrency: int,
                 batch: int) -> tuple[float, list[dict[str, Any]], float]:
     env = {**os.environ, "KONSENT__DATABASE__URL": url, "KONSENT__SMTP__HOST": "127.0.0.1",
            "KONSENT__SMTP__PORT": str(port), "KONSENT__SMTP__SECURITY": "none",
-           "KONSENT__SMTP__SENDER": "Salon Sonnenschein <news@salon.example>",
+           "KONSENT__SMTP__SENDER": SENDER,
            "KONSENT__SERVER__PUBLIC_URL": "https://konsent.salon.example", "KONSENT__DATA_DIR": "/tmp/konsent-bench"}
     command = [sys.executable, "-m", "konsent", "worker", "--once", "--json", "--org", organisation_id,
                "--concurrency", str(concurrency), "--batch", str(batch)]
@@ -331,17 +397,16 @@ def profile(app: Konsent, organisation_id: str, port: int, concurrency: int, bat
     """One worker in this process: CPU per message by step, PostgreSQL's share, then cProfile of the
     event loop (database steps run in threads, which cProfile does not see; their CPU is in the first table)."""
 
-    app.settings.smtp = SmtpSettings(host="127.0.0.1", port=port, security="none",
-                                     sender="Salon Sonnenschein <news@salon.example>")
+    app.settings.smtp = SmtpSettings(host="127.0.0.1", port=port, security="none", sender=SENDER)
 
     def worker() -> Worker:
         return Worker(app, {"email": SmtpPool(app.settings.smtp, size=concurrency)}, concurrency=concurrency,
                       batch=batch, organisations=[organisation_id])
 
     half = worker()
-    own, postgres, sinking, began = resource.getrusage(resource.RUSAGE_SELF), cpu_of("postgres"), \
-        cpu_of("smtp-sink"), time.perf_counter()
-    stats = aio.run(half.run(once=True))
+    own, sinking, began = resource.getrusage(resource.RUSAGE_SELF), cpu_of("smtp-sink"), time.perf_counter()
+    with CpuWatch("postgres") as postgres:
+        stats = aio.run(half.run(once=True))
     after = resource.getrusage(resource.RUSAGE_SELF)
     seconds = time.perf_counter() - began
     total = (after.ru_utime - own.ru_utime) + (after.ru_stime - own.ru_stime)
@@ -353,7 +418,7 @@ def profile(app: Konsent, organisation_id: str, port: int, concurrency: int, bat
     rest = total - sum(stats.cpu.values())
     print(f"  {'SMTP client and event loop':<28} {rest * per:6.0f} µs")
     print(f"  {'= the worker process':<28} {total * per:6.0f} µs")
-    print(f"  {'PostgreSQL (all backends)':<28} {(cpu_of('postgres') - postgres) * per:6.0f} µs")
+    print(f"  {'PostgreSQL (all backends)':<28} {postgres.seconds * per:6.0f} µs")
     print(f"  {'smtp-sink':<28} {(cpu_of('smtp-sink') - sinking) * per:6.0f} µs")
     return stats.sent
 
@@ -372,6 +437,16 @@ def cprofile(app: Konsent, organisation_id: str, port: int, concurrency: int, ba
     print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
 
 
+def for_scale(port: int, samples: list[OutgoingMessage], count: int, connections: int, limit: float) -> None:
+    floor, client = wire_only(port, samples, count, connections)
+    print(f"\nfor scale, konsent's SMTP client alone (messages already rendered, no database, one process, "
+          f"{connections} connections): {floor:,.0f} msg/s = {floor / limit:.2f} × smtp-source, "
+          f"{client:.0f} µs CPU per message in the client")
+    budget = (os.cpu_count() or 1) * 1e6 / (limit / 2)
+    print(f"at 0.5 × smtp-source the machine has {budget:.0f} µs of CPU per message for everything: the sink, "
+          f"the kernel, PostgreSQL and the workers")
+
+
 def server_facts(url: str) -> str:
     with psycopg.connect(url, autocommit=True) as connection:
         def show(name: str) -> str:
@@ -386,7 +461,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="worker processes")
-    parser.add_argument("--concurrency", type=int, default=64, help="SMTP connections per worker")
+    parser.add_argument("--concurrency", type=int, default=128, help="SMTP connections per worker (smtp-sink "
+                        "takes about 500 at once here: 2 × 256 failed to connect)")
     parser.add_argument("--batch", type=int, default=500, help="outbox rows claimed at a time")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="afterwards, profile one in-process worker sending N more messages")
@@ -402,31 +478,41 @@ def main() -> None:
         print(server_facts(url))
         organisation_id = organisation(app)
         prepared(app, url, organisation_id, args.recipients, rng)
-        size = message_size(app, organisation_id)
+        samples = sample_messages(app, organisation_id)
+        size = sum(len(wire(m)) for m in samples) // max(1, len(samples))
         sessions = args.workers * args.concurrency
         print(f"messages are {size:,} bytes on the wire on average")
 
-        before = smtp_source(port, args.recipients, sessions, size)
+        # The limit is smtp-source at its best: over konsent's number of connections, and over fewer
+        # (here it was faster over 128 than over 256), before and after konsent's run.
+        tried = sorted({sessions, 64, 128} - {s for s in (64, 128) if s > sessions})
+        before = {n: smtp_source(port, args.recipients, n, size) for n in tried}
         counted, busy, sinking = sink_count(counter), busy_cpu(), cpu_of("smtp-sink")
-        seconds, summaries, cpu = konsent_run(url, organisation_id, port, args.workers, args.concurrency, args.batch)
+        with CpuWatch("postgres") as postgres:
+            seconds, summaries, cpu = konsent_run(url, organisation_id, port, args.workers, args.concurrency,
+                                                  args.batch)
         delivered = sink_count(counter) - counted
         busy, sinking = busy_cpu() - busy, cpu_of("smtp-sink") - sinking
-        after = smtp_source(port, args.recipients, sessions, size)
-        limit = args.recipients / min(before, after)
+        after = {n: smtp_source(port, args.recipients, n, size) for n in tried}
+        best = min(tried, key=lambda n: min(before[n], after[n]))
+        limit = args.recipients / min(before[best], after[best])
         sent = sum(int(s["sent"]) for s in summaries)
         rate = sent / seconds
-        print(f"\nsmtp-source: {args.recipients:,} messages of {size:,} bytes over {sessions} connections: "
-              f"{before:.1f} s and {after:.1f} s → {limit:,.0f} msg/s (the better run)")
+        runs = "; ".join(f"{n} connections {before[n]:.1f} s and {after[n]:.1f} s" for n in tried)
+        print(f"\nsmtp-source: {args.recipients:,} messages of {size:,} bytes: {runs} → {limit:,.0f} msg/s "
+              f"(the best run, over {best} connections)")
         print(f"konsent:     {sent:,} sent by {args.workers} worker(s) in {seconds:.1f} s → {rate:,.0f} msg/s "
               f"(workers' own figures: {', '.join(str(s['sent_per_second']) for s in summaries)} msg/s; "
               f"{cpu:.0f} s CPU in the workers)")
         print(f"             the sink counted {delivered:,} messages")
         per = 1e6 / max(sent, 1)
-        print(f"             CPU per message: workers {cpu * per:.0f} µs, smtp-sink {sinking * per:.0f} µs, everything "
-              f"else (PostgreSQL, the kernel, other load) {(busy - cpu - sinking) * per:.0f} µs; "
+        print(f"             CPU per message: workers {cpu * per:.0f} µs (start-up included), PostgreSQL "
+              f"{postgres.seconds * per:.0f} µs, smtp-sink {sinking * per:.0f} µs, everything else (the kernel's "
+              f"networking, other load) {(busy - cpu - sinking - postgres.seconds) * per:.0f} µs; "
               f"{os.cpu_count()} CPUs × {seconds:.1f} s = {(os.cpu_count() or 1) * seconds * per:.0f} µs per message")
         print(f"             {proof(app, organisation_id, args.recipients)}")
         print(f"\nkonsent / smtp-source = {rate / limit:.2f}  (target ≥ 0.5)")
+        for_scale(port, samples, min(args.recipients, 50_000), args.concurrency, limit)
         if args.profile:
             other = organisation(app)
             prepared(app, url, other, args.profile, rng)
