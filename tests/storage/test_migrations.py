@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from konsent.config import DatabaseSettings, Settings
 from konsent.services import customers, organisations
@@ -57,18 +57,19 @@ def test_the_last_visit_is_filled_in_from_the_purchases_recorded_before_it_exist
     assert migrate.drift(fresh_database.engine) == []
 
 
-def test_the_message_log_keeps_its_rows_whole_on_postgresql_and_moves_back(fresh_database):
-    def options() -> list[str]:
+def test_the_send_path_migration_moves_both_ways(fresh_database):
+    def state() -> tuple[list[str], bool]:
+        indexes = {i["name"] for i in inspect(fresh_database.engine).get_indexes("outbox")}
+        if fresh_database.engine.dialect.name != "postgresql":
+            return [], "ix_outbox_organisation_id" in indexes
         with fresh_database.engine.connect() as connection:
-            return list(connection.exec_driver_sql(
-                "SELECT reloptions FROM pg_class WHERE relname = 'messages'").scalar() or [])
+            options = connection.exec_driver_sql("SELECT reloptions FROM pg_class WHERE relname = 'messages'").scalar()
+        return list(options or []), "ix_outbox_organisation_id" in indexes
 
-    if fresh_database.engine.dialect.name != "postgresql":
-        _move(fresh_database, "0010", down=True)  # nothing to set on SQLite; the step still runs both ways
-        _move(fresh_database, "head")
-        return
-    assert options() == ["toast_tuple_target=8160"]
+    whole = ["toast_tuple_target=8160"] if fresh_database.engine.dialect.name == "postgresql" else []
+    assert state() == (whole, False)
     _move(fresh_database, "0010", down=True)
-    assert options() == []
+    assert state() == ([], True)
     _move(fresh_database, "head")
-    assert options() == ["toast_tuple_target=8160"]
+    assert state() == (whole, False)
+    assert migrate.drift(fresh_database.engine) == []

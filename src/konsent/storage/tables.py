@@ -64,8 +64,8 @@ def _id() -> Mapped[str]:
     return mapped_column(String(36), primary_key=True)
 
 
-def _tenant() -> Mapped[str]:
-    return mapped_column(String(36), ForeignKey("organisations.id"), index=True)
+def _tenant(*, index: bool = True) -> Mapped[str]:
+    return mapped_column(String(36), ForeignKey("organisations.id"), index=index)
 
 
 class Organisation(Base):
@@ -357,7 +357,9 @@ class OutboxItem(Base):
     )
 
     id: Mapped[str] = _id()
-    organisation_id: Mapped[str] = _tenant()
+    # No index of its own: (organisation_id, dedupe_key) serves it, and every claim and every outcome
+    # writes a new row version into each index (migration 0011).
+    organisation_id: Mapped[str] = _tenant(index=False)
     customer_id: Mapped[str] = mapped_column(String(36), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(40))
