@@ -62,7 +62,7 @@ from konsent.domain import (
     decide,
 )
 from konsent.domain.ledger import EventType, fold, state_to_dict
-from konsent.services import organisations, outbox, templates
+from konsent.services import campaigns, organisations, outbox, templates
 from konsent.services.context import Konsent
 from konsent.storage import ledger, migrate
 from konsent.storage import tables as t
@@ -219,7 +219,7 @@ def scheduled_decision(privileged: bool) -> dict[str, Any]:
                         organisation=Organisation(similar_categories=(frozenset({"haircut", "hair-care"}),)))
     decision = decide(scenario)
     assert decision.allowed, decision.codes
-    return decision.to_dict()
+    return campaigns.snapshot(decision, NOW)  # as a campaign stores it with each row
 
 
 def campaign(app: Konsent, organisation_id: str, ids: list[str], privileged: set[str]) -> None:
