@@ -9,6 +9,7 @@ a guesser meets the same wall on every process and machine; the keys are keyed h
 address and an IP are personal data.
 """
 
+import functools
 import hashlib
 import hmac
 import uuid
@@ -41,8 +42,14 @@ _BUCKETS = 3  # failures count for 15 minutes after they happened
 # argon2id with the library's recommended parameters (64 MiB, 3 passes): about a tenth of a second per
 # sign-in on a server core, which is the point. Tests swap in cheaper parameters; the hashes stay argon2id.
 hasher = PasswordHasher()
-# Compared against when no account matches, so a wrong address costs as long as a wrong password.
-_NOBODY = hasher.hash("no account has this password")
+
+
+@functools.cache
+def _nobody() -> str:
+    """Compared against when no account matches, so a wrong address costs as long as a wrong password.
+    Made at the first sign-in, not at import: every command and every worker imported this module and
+    paid a tenth of a second and 64 MiB for it."""
+    return hasher.hash("no account has this password")
 
 
 @dataclass(frozen=True)
@@ -163,7 +170,7 @@ def authenticate(app: Konsent, email: str, password: str, *, client: str) -> Sta
                 or _failures(session, from_client, now) >= CLIENT_FAILURES_ALLOWED):
             raise RateLimited("password: too many failed sign-ins; wait 15 minutes and try again")
         row = session.scalar(select(t.StaffAccount).where(t.StaffAccount.email == address))
-        verified = _verify(row.password_hash if row is not None else _NOBODY, password)
+        verified = _verify(row.password_hash if row is not None else _nobody(), password)
         if row is not None and verified and row.disabled_at is None:
             if hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = hasher.hash(password)
