@@ -66,6 +66,7 @@ from konsent.services import collected, organisations, suppression
 from konsent.services.context import Konsent
 from konsent.storage import ledger
 from konsent.storage import tables as t
+from konsent.storage.sql import dialect_of
 
 CHANNELS = (Channel.EMAIL, Channel.SMS)  # the channels campaigns send on
 EXAMPLES = 3
@@ -168,15 +169,11 @@ def _scoped(
     session: Session, organisation: t.Organisation, channel: str, segment: Segment, *columns: Any,
 ) -> Select[Any]:
     query = select(*columns).where(S.organisation_id == organisation.id, S.channel == channel)
-    conditions = _conditions(organisation, segment, _dialect(session))
+    conditions = _conditions(organisation, segment, dialect_of(session))
     if conditions:
         query = query.join(t.Customer, (t.Customer.organisation_id == S.organisation_id)
                            & (t.Customer.id == S.customer_id)).where(*conditions)
     return query
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
 
 
 # --- the projection: histories, numbered parts, rows ---------------------------------------
@@ -322,7 +319,7 @@ def lock(session: Session, organisation_id: str) -> None:
     write a row that misses the other's change, and part numbers and counts go out one after
     another. The ledger's head is that lock already — every append takes it — so taking it here
     adds no second lock to wait for in another order. (SQLite lets one writer in at a time anyway.)"""
-    if _dialect(session) == "postgresql":
+    if dialect_of(session) == "postgresql":
         session.execute(select(t.LedgerHead.seq).where(t.LedgerHead.organisation_id == organisation_id)
                         .with_for_update())
 
@@ -346,7 +343,7 @@ def store(session: Session, numbers: Numbers, rows: list[tuple[str, Channel, pla
             change[(channel, core, consents, bought)] -= 1
     for value in values:
         change[(value["channel"], value["core"], value["consents"], value["bought"])] += 1
-    insert_ = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    insert_ = postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
     statement = insert_(S)
     changed = [name for name in values[0] if name not in ("organisation_id", "customer_id", "channel")]
     session.execute(statement.on_conflict_do_update(
@@ -503,7 +500,7 @@ def current_query(session: Session, organisation: t.Organisation, channel: str, 
     counted = func.sum(c.customers) if every else func.count()
     columns: list[Any] = list(parts)
     extra: list[Any] = []
-    if _dialect(session) == "postgresql":
+    if dialect_of(session) == "postgresql":
         # PostgreSQL counts array positions from 1, as parts are numbered.
         columns = [Grouping(bindparam(f"{kind}_keys", entries[1:], type_=ARRAY(Integer)))[column]
                    for kind, entries, column in zip(PARTS, maps, parts, strict=True)]
