@@ -98,10 +98,13 @@ def finish(session: Session, owner: str, rows: Sequence[Finished], *, now: datet
         return set()
     if session.get_bind().dialect.name == "postgresql":
         # One statement, the same text for every flush (arrays, not a VALUES list to compile each time);
-        # a row no longer held is simply not updated.
+        # a row no longer held is simply not updated. Held means leased to this owner: only a claim sets
+        # lease_owner, together with in_flight, and every way out of in_flight clears it. The status is
+        # deliberately not asked: the planner, trusting statistics from when every row was queued, would
+        # walk the whole in-flight part of the due index for it instead of finding each row by its key.
         return set(session.scalars(_FINISH, {
             "ids": [r.id for r in rows], "statuses": [r.status for r in rows], "errors": [r.error for r in rows],
-            "retries": [r.retry_at for r in rows], "owner": owner, "in_flight": outbox.IN_FLIGHT, "now": now,
+            "retries": [r.retry_at for r in rows], "owner": owner, "now": now,
         }))
     mine = held(session, owner, [r.id for r in rows])
     for retrying in (False, True):  # executemany needs one shape per statement
@@ -120,7 +123,7 @@ _FINISH = text("""
            lease_owner = NULL, lease_expires_at = NULL, updated_at = :now
       FROM unnest(CAST(:ids AS varchar[]), CAST(:statuses AS varchar[]), CAST(:errors AS text[]),
                   CAST(:retries AS timestamptz[])) AS g (id, status, error, retry_at)
-     WHERE o.id = g.id AND o.lease_owner = :owner AND o.status = :in_flight
+     WHERE o.id = g.id AND o.lease_owner = :owner
  RETURNING o.id
 """)
 
