@@ -9,7 +9,8 @@ same size to the same sink, over as many connections and over fewer, before and 
 is the physical limit. Prints both rates and their ratio (target: konsent ≥ 0.5 × smtp-source), the
 CPU each part used per message (workers, PostgreSQL, the sink), checks that the sink counted every
 message once and the log holds every decision; then, for scale, sends copies of konsent's rendered
-messages through its SMTP client alone. With --profile it shows where a worker's time goes.
+messages through its SMTP client alone, and again logging each (the least a sender that logs can do,
+with none of the outbox's or the decision's work). With --profile it shows where a worker's time goes.
 
 Run: `.venv/bin/python bench/send.py [--recipients N] [--workers P] [--concurrency C] [--profile]`.
 Installs Postfix with apt-get when smtp-sink is missing (Debian, as root); Postfix's own mail
@@ -62,14 +63,13 @@ from konsent.domain import (
     decide,
 )
 from konsent.domain.ledger import EventType, fold, state_to_dict
-from konsent.services import campaigns, organisations, outbox, templates
+from konsent.services import campaigns, dispatch, organisations, outbox, templates
 from konsent.services.context import Konsent
 from konsent.storage import ledger, migrate
 from konsent.storage import tables as t
 from konsent.storage.db import Database
-from konsent.transports import OutgoingMessage
 from konsent.transports.smtp import SmtpPool, wire
-from konsent.worker import claim, snapshot
+from konsent.worker import claim, log, snapshot
 from konsent.worker.loop import Worker
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -257,27 +257,36 @@ def prepared(app: Konsent, url: str, organisation_id: str, count: int, rng: rand
           f"in {time.perf_counter() - began:.0f} s")
 
 
-def sample_messages(app: Konsent, organisation_id: str) -> list[OutgoingMessage]:
-    """Messages rendered as the worker renders them (claimed and given back, so nothing is sent)."""
-    from konsent.services import dispatch  # noqa: PLC0415 - only here
-
+def sample_messages(app: Konsent, organisation_id: str) -> list[dispatch.Ready]:
+    """Messages decided and rendered as the worker does it, each with its message-log row (claimed and
+    given back, so nothing is sent)."""
     with app.db.unit_of_work() as session:
         rows = claim.claim(session, "sizer", now=app.now(), lease=timedelta(seconds=1), limit=200,
                            organisations=[organisation_id])
         seen = snapshot.load(session, rows, at=app.now())
-        ready = [r.message for r in (dispatch.prepare(seen, row, settings=app.settings) for row in rows)
+        ready = [r for r in (dispatch.prepare(seen, row, settings=app.settings) for row in rows)
                  if isinstance(r, dispatch.Ready)]
         claim.release(session, "sizer", [r.id for r in rows], now=app.now())
     return ready
 
 
-def wire_only(port: int, samples: list[OutgoingMessage], count: int, connections: int) -> tuple[float, float]:
-    """konsent's own SMTP client alone: `count` messages already rendered (copies of the samples, each
-    with its own id and address) sent by `connections` senders through one `SmtpPool` in this process —
-    no database, no decision, no rendering. Returns messages per second and CPU µs per message (MIME
-    and quoted-printable included, as the worker builds them for each message)."""
-    messages = [replace(samples[n % len(samples)], id=str(uuid.UUID(int=n, version=4)), to=f"floor{n}@example.com")
-                for n in range(count)]
+def copies(samples: list[dispatch.Ready], count: int) -> list[dispatch.Ready]:
+    """`count` copies of the samples, each with its own id and address (and log row to match)."""
+    made, first = [], uuid.uuid4().int >> 64 << 64  # ids of their own, however often this runs
+    for n in range(first, first + count):
+        sample = samples[n % len(samples)]
+        message = replace(sample.message, id=str(uuid.UUID(int=n, version=4)), to=f"floor{n}@example.com")
+        made.append(replace(sample, message=message, log={**sample.log, "id": message.id, "outbox_id": None,
+                                                          "to_address": message.to}))
+    return made
+
+
+def wire_only(port: int, samples: list[dispatch.Ready], count: int, connections: int) -> tuple[float, float]:
+    """konsent's own SMTP client alone: `count` messages already rendered (copies of the samples) sent
+    by `connections` senders through one `SmtpPool` in this process — no database, no decision, no
+    rendering. Returns messages per second and CPU µs per message (MIME and quoted-printable included,
+    as the worker builds them for each message)."""
+    messages = [r.message for r in copies(samples, count)]
     pool = SmtpPool(SmtpSettings(host="127.0.0.1", port=port, security="none", sender=SENDER), size=connections)
 
     async def send_all() -> None:
@@ -295,6 +304,69 @@ def wire_only(port: int, samples: list[OutgoingMessage], count: int, connections
     seconds, after = time.perf_counter() - began, resource.getrusage(resource.RUSAGE_SELF)
     used = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
     return count / seconds, used * 1e6 / count
+
+
+def wire_and_log(app: Konsent, port: int, samples: list[dispatch.Ready], count: int,
+                 connections: int) -> tuple[float, float, float, float]:
+    """The least any sender that logs what it sent can do: konsent's SMTP client as in `wire_only`,
+    and each message's log row (the worker's, whole) committed before its connection takes the next
+    message, many rows a COPY, as the worker's recorder does. No claim, no outcome on an outbox row,
+    no decision, no rendering. Returns messages per second, and CPU µs per message of this process,
+    of PostgreSQL and of the whole machine (the sink and the kernel included)."""
+    ready = copies(samples, count)
+    pool = SmtpPool(SmtpSettings(host="127.0.0.1", port=port, security="none", sender=SENDER), size=connections)
+    pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+
+    def commit(rows: list[dict[str, Any]]) -> None:
+        with app.db.unit_of_work() as session:
+            log.write(session, rows, [])
+
+    async def send_all() -> None:
+        wakeup, finished = asyncio.Event(), False
+
+        async def recorder() -> None:
+            while True:
+                await wakeup.wait()
+                wakeup.clear()
+                taken = pending[:]
+                del pending[:]
+                if not taken:
+                    if finished:
+                        return
+                    continue
+                await asyncio.to_thread(commit, [row for row, _ in taken])
+                for _, done in taken:
+                    done.set_result(None)
+                wakeup.set()
+
+        waiting = iter(ready)
+
+        async def sender() -> None:
+            for item in waiting:
+                answer = await pool.send(item.message)
+                outcome = dispatch.settle(item, answer, at=app.now(), policy=app.settings.dispatch)
+                done = asyncio.get_running_loop().create_future()
+                pending.append((dispatch.message_row(outcome), done))
+                wakeup.set()
+                await done
+
+        async def senders() -> None:
+            nonlocal finished
+            await asyncio.gather(*(sender() for _ in range(connections)))
+            finished = True
+            wakeup.set()
+
+        async with asyncio.TaskGroup() as group:  # a failed write ends the run instead of leaving senders waiting
+            group.create_task(recorder())
+            group.create_task(senders())
+        await pool.aclose()
+
+    cpu, busy, began = resource.getrusage(resource.RUSAGE_SELF), busy_cpu(), time.perf_counter()
+    with CpuWatch("postgres") as postgres:
+        aio.run(send_all())
+    seconds, after, busy = time.perf_counter() - began, resource.getrusage(resource.RUSAGE_SELF), busy_cpu() - busy
+    used = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
+    return count / seconds, used * 1e6 / count, postgres.seconds * 1e6 / count, busy * 1e6 / count
 
 
 # --- konsent's run --------------------------------------------------------------------------
@@ -437,14 +509,21 @@ def cprofile(app: Konsent, organisation_id: str, port: int, concurrency: int, ba
     print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
 
 
-def for_scale(port: int, samples: list[OutgoingMessage], count: int, connections: int, limit: float) -> None:
+def for_scale(app: Konsent, port: int, samples: list[dispatch.Ready], count: int, connections: int,
+              limit: float) -> None:
     floor, client = wire_only(port, samples, count, connections)
     print(f"\nfor scale, konsent's SMTP client alone (messages already rendered, no database, one process, "
           f"{connections} connections): {floor:,.0f} msg/s = {floor / limit:.2f} × smtp-source, "
           f"{client:.0f} µs CPU per message in the client")
+    logged, own, postgres, machine = wire_and_log(app, port, samples, count, connections)
+    print(f"the same client, each message's log row committed before the connection's next message (no claim, "
+          f"no outcome, no decision, no rendering): {logged:,.0f} msg/s = {logged / limit:.2f} × smtp-source; "
+          f"CPU per message: this process {own:.0f} µs, PostgreSQL {postgres:.0f} µs, the whole machine "
+          f"{machine:.0f} µs")
     budget = (os.cpu_count() or 1) * 1e6 / (limit / 2)
     print(f"at 0.5 × smtp-source the machine has {budget:.0f} µs of CPU per message for everything: the sink, "
-          f"the kernel, PostgreSQL and the workers")
+          f"the kernel, PostgreSQL and the workers; sending and logging alone took {machine:.0f} µs "
+          f"({machine / budget:.1f} × that)")
 
 
 def server_facts(url: str) -> str:
@@ -479,7 +558,7 @@ def main() -> None:
         organisation_id = organisation(app)
         prepared(app, url, organisation_id, args.recipients, rng)
         samples = sample_messages(app, organisation_id)
-        size = sum(len(wire(m)) for m in samples) // max(1, len(samples))
+        size = sum(len(wire(r.message)) for r in samples) // max(1, len(samples))
         sessions = args.workers * args.concurrency
         print(f"messages are {size:,} bytes on the wire on average")
 
@@ -512,7 +591,7 @@ def main() -> None:
               f"{os.cpu_count()} CPUs × {seconds:.1f} s = {(os.cpu_count() or 1) * seconds * per:.0f} µs per message")
         print(f"             {proof(app, organisation_id, args.recipients)}")
         print(f"\nkonsent / smtp-source = {rate / limit:.2f}  (target ≥ 0.5)")
-        for_scale(port, samples, min(args.recipients, 50_000), args.concurrency, limit)
+        for_scale(app, port, samples, min(args.recipients, 50_000), args.concurrency, limit)
         if args.profile:
             other = organisation(app)
             prepared(app, url, other, args.profile, rng)

@@ -136,7 +136,7 @@ def record(session: Session, owner: str, outcomes: list[Outcome], *, now: dateti
     mine = claim.finish(session, owner, [claim.Finished(o.row.id, o.status, o.error, o.retry_at) for o in outcomes],
                         now=now)
     kept = [o for o in outcomes if o.row.id in mine]
-    rows = [_message_row(o) for o in kept]
+    rows = [message_row(o) for o in kept]
     # An earlier attempt's log entry is known by its states (the snapshot read them for retries).
     log.write(session, [r for o, r in zip(kept, rows, strict=True) if not o.log["states"]],
               [r for o, r in zip(kept, rows, strict=True) if o.log["states"]])
@@ -168,7 +168,8 @@ def _final(row: Claimed, status: str, at: datetime, entry: dict[str, Any], error
     return Outcome(row, status, at, entry, error=error)
 
 
-def _message_row(o: Outcome) -> dict[str, Any]:
+def message_row(o: Outcome) -> dict[str, Any]:
+    """The message-log row of an outcome, with the moment it entered each state."""
     states = {**o.log["states"], "queued": o.row.queued_at.isoformat(),
               "in_flight": o.row.claimed_at.isoformat(), o.status: o.at.isoformat()}
     return {**o.log, "status": o.status, "states": states, "sent_at": o.at if o.status == outbox.SENT else None,
