@@ -73,3 +73,15 @@ def test_the_send_path_migration_moves_both_ways(fresh_database):
     _move(fresh_database, "head")
     assert state() == (whole, False)
     assert migrate.drift(fresh_database.engine) == []
+
+
+def test_the_lease_rule_moves_both_ways(fresh_database):
+    def rules() -> set[str]:
+        return {c["name"] for c in inspect(fresh_database.engine).get_check_constraints("outbox")}
+
+    assert rules() == {"ck_outbox_leased_in_flight"}
+    _move(fresh_database, "0011", down=True)
+    assert rules() == set()
+    _move(fresh_database, "head")
+    assert rules() == {"ck_outbox_leased_in_flight"}
+    assert migrate.drift(fresh_database.engine) == []

@@ -5,7 +5,8 @@ from datetime import timedelta
 from threading import Barrier
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from konsent.services import outbox
 from konsent.storage import tables as t
@@ -98,3 +99,19 @@ def test_outcomes_are_written_by_key_however_stale_the_statistics(app, org, data
     with app.db.unit_of_work() as session:
         assert claim.finish(session, "b", [claim.Finished(r.id, outbox.SENT, None, None) for r in rows[200:210]],
                             now=app.now()) == set()  # held by a: not b's to write
+
+
+def test_a_row_is_leased_exactly_while_it_is_in_flight(app, org):
+    """Outcomes are written by the lease alone (above), so no writer may leave a lease on a row out of
+    flight, nor a row in flight without one: the database refuses both."""
+    queue(app, org, 2)
+    taken = take(app, org, "a", 1)[0].id
+    with app.db.unit_of_work() as session:
+        (waiting,) = session.scalars(select(t.OutboxItem.id).where(
+            t.OutboxItem.organisation_id == org, t.OutboxItem.status == outbox.QUEUED))
+    for row_id, values in ((waiting, {"lease_owner": "a"}), (waiting, {"status": outbox.IN_FLIGHT}),
+                           (taken, {"lease_owner": None}), (taken, {"status": outbox.SENT})):
+        with pytest.raises(IntegrityError), app.db.unit_of_work() as session:
+            session.execute(update(t.OutboxItem).where(t.OutboxItem.id == row_id).values(**values))
+    with app.db.unit_of_work() as session:
+        assert claim.release(session, "a", [taken], now=app.now()) == 1  # the worker's own ways out keep it

@@ -7,6 +7,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -354,6 +355,9 @@ class OutboxItem(Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "dedupe_key"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        # A row is leased exactly while it is in flight: a worker writes its outcome by the lease alone
+        # (worker/claim.finish), so this must hold whoever else changes a row (migration 0012).
+        CheckConstraint("(lease_owner IS NULL) = (status <> 'in_flight')", name="leased_in_flight"),
     )
 
     id: Mapped[str] = _id()
