@@ -139,6 +139,11 @@ def sink() -> Iterator[tuple[int, Path]]:
         counter.unlink(missing_ok=True)
 
 
+def sink_settings(port: int) -> SmtpSettings:
+    """konsent's SMTP settings for the sink on `port`."""
+    return SmtpSettings(host="127.0.0.1", port=port, security="none", sender=SENDER)
+
+
 def sink_count(counter: Path) -> int:
     """smtp-sink -c rewrites a line `sess=… quit=… mesg=N` as it goes: the last N is the total so far."""
     found = re.findall(rb"mesg=(\d+)", counter.read_bytes())
@@ -287,7 +292,7 @@ def wire_only(port: int, samples: list[dispatch.Ready], count: int, connections:
     rendering. Returns messages per second and CPU µs per message (MIME and quoted-printable included,
     as the worker builds them for each message)."""
     messages = [r.message for r in copies(samples, count)]
-    pool = SmtpPool(SmtpSettings(host="127.0.0.1", port=port, security="none", sender=SENDER), size=connections)
+    pool = SmtpPool(sink_settings(port), size=connections)
 
     async def send_all() -> None:
         waiting = iter(messages)
@@ -314,7 +319,7 @@ def wire_and_log(app: Konsent, port: int, samples: list[dispatch.Ready], count: 
     no decision, no rendering. Returns messages per second, and CPU µs per message of this process,
     of PostgreSQL and of the whole machine (the sink and the kernel included)."""
     ready = copies(samples, count)
-    pool = SmtpPool(SmtpSettings(host="127.0.0.1", port=port, security="none", sender=SENDER), size=connections)
+    pool = SmtpPool(sink_settings(port), size=connections)
     pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
 
     def commit(rows: list[dict[str, Any]]) -> None:
@@ -469,7 +474,7 @@ def profile(app: Konsent, organisation_id: str, port: int, concurrency: int, bat
     """One worker in this process: CPU per message by step, PostgreSQL's share, then cProfile of the
     event loop (database steps run in threads, which cProfile does not see; their CPU is in the first table)."""
 
-    app.settings.smtp = SmtpSettings(host="127.0.0.1", port=port, security="none", sender=SENDER)
+    app.settings.smtp = sink_settings(port)
 
     def worker() -> Worker:
         return Worker(app, {"email": SmtpPool(app.settings.smtp, size=concurrency)}, concurrency=concurrency,
