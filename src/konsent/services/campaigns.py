@@ -40,6 +40,7 @@ from konsent.services import audience, audit, organisations, outbox, templates, 
 from konsent.services.audience import Segment
 from konsent.services.context import Konsent
 from konsent.storage import tables as t
+from konsent.storage.sql import on_postgresql
 from konsent.transports import OutgoingMessage, TransportError, send_now
 from konsent.transports.configured import transport_for
 from konsent.transports.mime import mailbox
@@ -185,7 +186,7 @@ def preview(app: Konsent, organisation_key: str, campaign_id: str, *, at: dateti
     time an organisation asks)."""
     audience.catch_up(app, organisation_key)
     with app.db.unit_of_work() as session:
-        if app.db.engine.dialect.name == "postgresql":
+        if on_postgresql(app.db.engine):
             # Counts, examples and their sentences from one snapshot: they cannot contradict each other.
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             _custom_plans(session)
@@ -231,7 +232,7 @@ def schedule(
             raise InputError("send_at", "lies in the past; set a new time")
         for channel in campaign.channels:  # a campaign that cannot be written must not be queued
             templates.current(session, organisation, campaign.template_key, channel, organisation.locale)
-        if app.db.engine.dialect.name == "postgresql":
+        if on_postgresql(app.db.engine):
             _custom_plans(session)
         audience.ensure_built(session, organisation.id, now=now)
         segment, asked = Segment.from_document(campaign.audience), _asked(campaign)
@@ -333,7 +334,7 @@ def settle_progress(app: Konsent) -> int:
             (SENDING, COMPLETED, ~exists().where(of_campaign, o.status.in_((*PENDING, outbox.IN_FLIGHT)))),
         ):
             chosen = select(c.id).where(c.status == status, condition)
-            if session.get_bind().dialect.name == "postgresql":
+            if on_postgresql(session):
                 chosen = chosen.with_for_update(skip_locked=True)
             ids = list(session.scalars(chosen))
             if ids:

@@ -20,6 +20,7 @@ from konsent.services.api_keys import Caller
 from konsent.services.context import Konsent
 from konsent.storage import ledger
 from konsent.storage import tables as t
+from konsent.storage.sql import on_postgresql
 
 
 def question_for(app: Konsent, key: str, customer_id: str, asked: facts.Asked, *,
@@ -62,7 +63,7 @@ class _Organisation(NamedTuple):
 
 
 def _on_record(connection: Connection, parameters: dict[str, str]) -> Sequence[Any]:
-    if connection.dialect.name != "postgresql":
+    if not on_postgresql(connection):
         return connection.execute(_ON_RECORD, parameters).all()
     # psycopg itself reads jsonb, timestamptz and bytea as SQLAlchemy's types would hand them on, so
     # the statement, compiled once, runs on the driver: SQLAlchemy's execution and result machinery

@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from konsent.domain import Channel
@@ -25,6 +24,7 @@ from konsent.services.automations import PENDING, Planned, Scheduled
 from konsent.services.context import Konsent
 from konsent.services.customers import NewCustomer
 from konsent.storage import tables as t
+from konsent.storage.sql import insert_or_else
 
 BOOKING_FOLLOW_UPS = ("appointment_reminder", "review_request")
 _RECORDED = ("categories", "contact_collected", "objection_notice_shown", "details")
@@ -239,15 +239,11 @@ def _insert(session: Session, organisation_id: str, key: str, type: str, details
             now: datetime) -> bool:
     # ON CONFLICT DO NOTHING: on PostgreSQL a concurrent post of the same key waits for the first
     # to commit and then inserts nothing, instead of failing the request.
-    statement = _insert_into(session, t.HostEvent).values(
+    statement = insert_or_else(session, t.HostEvent).values(
         id=str(uuid.uuid4()), organisation_id=organisation_id, idempotency_key=key, type=type,
         payload=details.stored, occurred_at=at, received_at=now,
     ).on_conflict_do_nothing(index_elements=["organisation_id", "idempotency_key"]).returning(t.HostEvent.id)
     return session.execute(statement).first() is not None
-
-
-def _insert_into(session: Session, table: type[t.Base]) -> Any:
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 def _customer(session: Session, organisation: t.Organisation, type: str, key: str, details: Details,
@@ -270,7 +266,7 @@ def _record_purchase(session: Session, organisation_id: str, customer_id: str, d
                      now: datetime) -> None:
     """The booking or order as a purchase, once: what the contract basis and the privilege rest on.
     Posted again under a new key (or moved, or shipped), it stays the purchase it was."""
-    statement = _insert_into(session, t.Purchase).values(
+    statement = insert_or_else(session, t.Purchase).values(
         id=str(uuid.uuid4()), organisation_id=organisation_id, customer_id=customer_id,
         external_id=f"{details.prefix}:{details.subject}", occurred_at=at, categories=details.categories,
         contact_collected=details.contact_collected, objection_notice_at_collection=details.notice_shown,

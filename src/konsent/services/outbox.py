@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from konsent.storage import tables as t
+from konsent.storage.sql import insert_or_else
 
 QUEUED = "queued"
 IN_FLIGHT = "in_flight"
@@ -55,11 +55,8 @@ def enqueue(session: Session, organisation_id: str, entries: Sequence[Entry], *,
         }
         for e in entries
     ]
-    dialect = session.get_bind().dialect.name
-    base = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t.OutboxItem)
-    statement = base.on_conflict_do_nothing(index_elements=["organisation_id", "dedupe_key"]).returning(
-        t.OutboxItem.id
-    )
+    statement = insert_or_else(session, t.OutboxItem).on_conflict_do_nothing(
+        index_elements=["organisation_id", "dedupe_key"]).returning(t.OutboxItem.id)
     new = 0
     for start in range(0, len(rows), 1000):
         new += len(session.execute(statement, rows[start:start + 1000]).all())

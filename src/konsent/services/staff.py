@@ -19,13 +19,13 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from konsent.errors import Conflict, InputError, NotFound, RateLimited
 from konsent.services import audit, organisations
 from konsent.services.context import Konsent
 from konsent.storage import tables as t
+from konsent.storage.sql import insert_or_else
 from konsent.validation import normalise_email
 
 ROLES = ("owner", "staff", "dpo")
@@ -287,8 +287,7 @@ def _failures(session: Session, key: str, now: datetime) -> int:
 
 def _count_failure(session: Session, key: str, now: datetime) -> None:
     window = _bucket(now)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(t.RateCounter).values(key=key, window=window, hits=1)
+    statement = insert_or_else(session, t.RateCounter).values(key=key, window=window, hits=1)
     session.execute(statement.on_conflict_do_update(
         index_elements=["key", "window"], set_={"hits": t.RateCounter.hits + 1}))
     # Old buckets of this key count for nothing any more.

@@ -28,6 +28,7 @@ from konsent.errors import InputError
 from konsent.services.context import Konsent
 from konsent.services.webhooks import DELIVERED, FAILED, PENDING, refuse_private
 from konsent.storage import tables as t
+from konsent.storage.sql import on_postgresql
 
 D = t.WebhookDelivery
 TIMEOUT = 10.0  # seconds for one POST, connecting included
@@ -105,7 +106,7 @@ def claim(session: Session, owner: str, *, now: datetime, limit: int = BATCH, le
                or_(D.lease_expires_at.is_(None), D.lease_expires_at <= now),
                D.organisation_id.in_(organisations) if organisations is not None else true())
     chosen = select(D.id).where(due).order_by(D.next_attempt_at, D.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         chosen = chosen.with_for_update(skip_locked=True)
     taken = session.execute(
         update(D).where(D.id.in_(chosen.scalar_subquery()))

@@ -11,6 +11,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from konsent.storage.sql import on_postgresql
+
 
 class _NoResultRows(logging.Filter):
     """SQLAlchemy logs every fetched row at DEBUG: customers' addresses. Statements may pass."""
@@ -83,10 +85,6 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def is_postgresql(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
 class Database:
     """One engine and its session factory; `unit_of_work()` is one transaction, all or nothing."""
 
@@ -94,7 +92,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT") if is_postgresql(
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT") if on_postgresql(
             self.engine) else None
 
     @contextmanager

@@ -35,6 +35,7 @@ from konsent.domain.ledger import (
     state_to_dict,
 )
 from konsent.storage import tables as t
+from konsent.storage.sql import on_postgresql
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ def append(session: Session, organisation_id: str, drafts: Sequence[Draft], *, n
     # A fixed few statements per call, whatever the number of events, and none through the ORM:
     # at a thousand appends a second its bookkeeping would cost more than the durable commit.
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
+    if on_postgresql(connection):
         linked = _append_postgresql(_driver(connection), organisation_id, drafts, now=now)
     else:
         linked = _append_sqlite(connection, organisation_id, drafts, now=now)
@@ -412,7 +413,7 @@ _CHUNKED = psycopg.pq.version() >= 170_000 and "size" in inspect.signature(psyco
 
 def _batches(session: Session, organisation_id: str, size: int) -> Iterator[_Columns]:
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
+    if not on_postgresql(connection):
         result = connection.exec_driver_sql(_WALK["sqlite"], (organisation_id,))
         for rows in result.partitions(size):
             seqs, previous, bodies, hashes, ids, agree, heads = zip(*rows, strict=True)

@@ -3,13 +3,24 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, any_, bindparam
+from sqlalchemy import ColumnElement, Connection, Engine, String, any_, bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 
 def dialect_of(session: Session) -> str:
     return session.get_bind().dialect.name
+
+
+def on_postgresql(bound: Session | Connection | Engine) -> bool:
+    """PostgreSQL, or else SQLite: the two databases konsent runs on."""
+    return (bound.get_bind() if isinstance(bound, Session) else bound).dialect.name == "postgresql"
+
+
+def insert_or_else(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say what to do ON CONFLICT: both databases can, each in its own dialect's class."""
+    return postgresql.insert(table) if on_postgresql(session) else sqlite.insert(table)
 
 
 def among(column: Any, values: Sequence[str], dialect: str) -> ColumnElement[bool]:

@@ -7,6 +7,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from konsent.services.context import Konsent
+from konsent.storage.sql import on_postgresql
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -24,6 +25,6 @@ async def quick_read(app: Konsent, read: Callable[P, T], *args: P.args, **kwargs
     less than the hand-over to a worker thread costs (measured on decide: a third more answers per
     second). SQLite's transactions queue for its one writer (BEGIN IMMEDIATE), which may take
     seconds: there a thread waits, not the event loop."""
-    if app.db.engine.dialect.name == "postgresql":
+    if on_postgresql(app.db.engine):
         return read(*args, **kwargs)
     return await run_in_threadpool(read, *args, **kwargs)

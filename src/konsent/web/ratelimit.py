@@ -15,12 +15,11 @@ from dataclasses import dataclass
 
 from fastapi import Request
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from konsent.services.context import Konsent
 from konsent.storage import tables as t
+from konsent.storage.sql import insert_or_else
 
 MINUTE = 60
 HOUR = 3600
@@ -82,12 +81,6 @@ def _count(session: Session, key: str, window: int) -> int:
     values = {"key": key, "window": window, "hits": 1}
     columns = [t.RateCounter.key, t.RateCounter.window]
     more = {"hits": t.RateCounter.hits + 1}
-    if session.get_bind().dialect.name == "postgresql":
-        on_postgresql = postgresql_insert(t.RateCounter).values(values)
-        counted = session.execute(on_postgresql.on_conflict_do_update(index_elements=columns, set_=more)
-                                  .returning(t.RateCounter.hits))
-    else:
-        on_sqlite = sqlite_insert(t.RateCounter).values(values)
-        counted = session.execute(on_sqlite.on_conflict_do_update(index_elements=columns, set_=more)
-                                  .returning(t.RateCounter.hits))
+    counted = session.execute(insert_or_else(session, t.RateCounter).values(values)
+                              .on_conflict_do_update(index_elements=columns, set_=more).returning(t.RateCounter.hits))
     return int(counted.scalar_one())

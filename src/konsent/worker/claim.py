@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from konsent.services import outbox
 from konsent.storage import tables as t
+from konsent.storage.sql import on_postgresql
 
 O = t.OutboxItem  # noqa: E741 - the outbox, in every query below
 # Each kind of due row has its own ordered index scan; one query over all three would sort them all.
@@ -56,7 +57,7 @@ def claim(
 ) -> list[Claimed]:
     """Take up to `limit` due rows, the longest-waiting first, for `owner` until `now + lease` —
     of every organisation, or only of `organisations` (a worker of its own for a large tenant)."""
-    skip_locked = session.get_bind().dialect.name == "postgresql"
+    skip_locked = on_postgresql(session)
     mine = O.organisation_id.in_(organisations) if organisations is not None else true()
     taken: list[Any] = []
     for status, moment in _DUE:
@@ -96,7 +97,7 @@ def finish(session: Session, owner: str, rows: Sequence[Finished], *, now: datet
     out and which another worker took over is left alone: it is that worker's now."""
     if not rows:
         return set()
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         # One statement, the same text for every flush (arrays, not a VALUES list to compile each time);
         # a row no longer held is simply not updated. Held means leased to this owner: only a claim sets
         # lease_owner, together with in_flight, and every way out of in_flight clears it. The status is
@@ -158,6 +159,6 @@ def held(session: Session, owner: str, ids: list[str]) -> set[str]:
     if not ids:
         return set()
     query = select(O.id).where(O.id.in_(ids), O.lease_owner == owner, O.status == outbox.IN_FLIGHT)
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         query = query.with_for_update()
     return set(session.scalars(query))

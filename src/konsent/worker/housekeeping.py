@@ -18,12 +18,11 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from konsent.services import audience, automations, campaigns, doi, webhook_delivery
 from konsent.services.context import Konsent
 from konsent.storage import tables as t
+from konsent.storage.sql import insert_or_else
 
 log = logging.getLogger("konsent.worker.housekeeping")
 WEBHOOK_ROUNDS = 10  # batches per round at most: a backlog must not hold up the other chores
@@ -141,13 +140,9 @@ def _ran_today(app: Konsent, organisation_id: str, day_ends: int) -> bool:
 
 def _mark_ran(app: Konsent, organisation_id: str, day_ends: int) -> None:
     with app.db.unit_of_work() as session:
-        insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-        session.execute(insert(t.RateCounter).values(key=_key(organisation_id), window=day_ends, hits=1)
+        session.execute(insert_or_else(session, t.RateCounter)
+                        .values(key=_key(organisation_id), window=day_ends, hits=1)
                         .on_conflict_do_nothing(index_elements=["key", "window"]))
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
 
 
 # --- the audience projection -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from konsent.storage import tables as t
+from konsent.storage.sql import on_postgresql
 
 COLUMNS = tuple(c.name for c in t.Message.__table__.columns)
 _DOCUMENTS = ("decision", "states")
@@ -21,7 +22,7 @@ _UPDATED = ("status", "decision", "sent_at", "transport_id", "error", "states", 
 
 def write(session: Session, new: list[dict[str, Any]], again: list[dict[str, Any]]) -> None:
     """`new`: messages not logged before; `again`: messages an earlier attempt logged."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         if new:
             _copy(session, new)
         _upsert(session, again, postgresql.insert)

@@ -14,11 +14,11 @@ import time
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import delete, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from konsent.services.context import Konsent
 from konsent.storage import tables as t
+from konsent.storage.sql import insert_or_else, on_postgresql
 from konsent.worker.ratelimit import RateLimit
 
 R = t.RateCounter
@@ -27,7 +27,7 @@ R = t.RateCounter
 def reserve(session: Session, key: str, want: int, second: int, *, per_second: float | None,
             per_window: int | None, window: int) -> int:
     """How many of `want` messages may go in `second` (seconds since the epoch); those are counted."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         # Every worker reads and adds under one lock per key: no two can both see room for the last few.
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
     granted = want
@@ -40,8 +40,7 @@ def reserve(session: Session, key: str, want: int, second: int, *, per_second: f
         granted = min(granted, per_window - int(used))
     if granted <= 0:
         return 0
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(R).values(key=key, window=second, hits=granted)
+    statement = insert_or_else(session, R).values(key=key, window=second, hits=granted)
     session.execute(statement.on_conflict_do_update(index_elements=["key", "window"],
                                                     set_={"hits": R.hits + statement.excluded.hits}))
     if second % 60 == 0:  # now and then: buckets that left every window are of no use

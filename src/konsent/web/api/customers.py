@@ -13,6 +13,7 @@ from konsent.services import customer_updates, customers, organisations, suppres
 from konsent.services.audience import _has_any
 from konsent.services.context import Konsent
 from konsent.storage import tables as t
+from konsent.storage.sql import dialect_of
 from konsent.validation import normalise_email, normalise_phone
 from konsent.web.api import idempotency, ids
 from konsent.web.api.auth import Reader, Writer
@@ -84,7 +85,7 @@ def find(
                 query = query.where(c.id.in_(select(cp.customer_id).where(
                     cp.organisation_id == organisation.id, cp.kind == kind, cp.value == value)))
         if tag is not None:
-            query = query.where(_has_any(c.tags, [tag], session.get_bind().dialect.name))
+            query = query.where(_has_any(c.tags, [tag], dialect_of(session)))
         rows = list(session.scalars(paged(query, c.created_at, c.id, cursor, limit)))
         shown = {item.id: item for item in described(session, organisation, rows[:limit])}
         return page(rows, limit, lambda r: (r.created_at, r.id), lambda r: shown[r.id])

@@ -22,6 +22,7 @@ from konsent.services.context import Konsent
 from konsent.services.reporting.words import withheld_reason
 from konsent.services.suppression import CONTACT_KIND
 from konsent.storage import tables as t
+from konsent.storage.sql import on_postgresql
 
 PAGE = 100
 
@@ -60,7 +61,7 @@ def template_keys(app: Konsent, organisation_key: str) -> dict[str, list[str]]:
 @contextmanager
 def _snapshot(app: Konsent) -> Iterator[Session]:
     with app.db.unit_of_work() as session:
-        if app.db.engine.dialect.name == "postgresql":
+        if on_postgresql(app.db.engine):
             # As services/campaigns.preview: counts and lists from one snapshot, each query planned for its moment.
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
