@@ -10,7 +10,8 @@ is the physical limit. Prints both rates and their ratio (target: konsent ≥ 0.
 CPU each part used per message (workers, PostgreSQL, the sink), checks that the sink counted every
 message once and the log holds every decision; then, for scale, sends copies of konsent's rendered
 messages through its SMTP client alone, and again logging each (the least a sender that logs can do,
-with none of the outbox's or the decision's work). With --profile it shows where a worker's time goes.
+with none of the outbox's or the decision's work). With --profile it shows where a worker's time goes,
+and PostgreSQL's, step by step.
 
 Run: `.venv/bin/python bench/send.py [--recipients N] [--workers P] [--concurrency C] [--profile]`.
 Installs Postfix with apt-get when smtp-sink is missing (Debian, as root); Postfix's own mail
@@ -34,6 +35,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -43,7 +45,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from _postgres import fresh_database
 from konsent import aio
@@ -470,17 +472,67 @@ def proof(app: Konsent, organisation_id: str, count: int) -> str:
             f"rule pack and template version, to {addresses:,} distinct addresses")
 
 
+def on_cpu(pid: int) -> float:
+    """Seconds a process has run on a CPU, to the nanosecond (the scheduler's own count)."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+
+
+class BackendSteps:
+    """PostgreSQL's CPU by the worker's step that caused it: the backend of each pooled connection is
+    read when a step takes the connection and again when it gives it back. Whatever PostgreSQL does
+    outside those stretches (the WAL writer, the checkpointer, autovacuum) is what is left over."""
+
+    def __init__(self, engine: Any) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.current = threading.local()
+        event.listen(engine, "checkout", self._taken)
+        event.listen(engine, "checkin", self._given_back)
+
+    def _taken(self, connection: Any, record: Any, _proxy: Any) -> None:
+        pid = connection.info.backend_pid
+        record.info["cpu_at_checkout"] = (pid, on_cpu(pid))
+
+    def _given_back(self, connection: Any, record: Any) -> None:
+        taken = record.info.pop("cpu_at_checkout", None)
+        if connection is not None and taken is not None:
+            pid, before = taken
+            self.seconds[getattr(self.current, "step", "other")] += on_cpu(pid) - before
+
+    def worker(self, *args: Any, **kwargs: Any) -> Worker:
+        steps = self
+
+        class Labelled(Worker):
+            def _claim(self) -> list[claim.Claimed]:
+                steps.current.step = "claim"
+                return super()._claim()
+
+            def _snapshot(self, rows: list[claim.Claimed]) -> snapshot.Snapshot:
+                steps.current.step = "snapshot"
+                return super()._snapshot(rows)
+
+            def _record(self, outcomes: list[dispatch.Outcome]) -> list[dispatch.Outcome]:
+                steps.current.step = "record"
+                return super()._record(outcomes)
+
+            def _renew(self, ids: list[str]) -> None:
+                steps.current.step = "other"
+                super()._renew(ids)
+
+            def _release(self, ids: list[str]) -> None:
+                steps.current.step = "other"
+                super()._release(ids)
+
+        return Labelled(*args, **kwargs)
+
+
 def profile(app: Konsent, organisation_id: str, port: int, concurrency: int, batch: int) -> int:
-    """One worker in this process: CPU per message by step, PostgreSQL's share, then cProfile of the
-    event loop (database steps run in threads, which cProfile does not see; their CPU is in the first table)."""
-
+    """One worker in this process: CPU per message by step, in the worker and in PostgreSQL, then
+    cProfile of the event loop (database steps run in threads, which cProfile does not see; their
+    CPU is in the first table)."""
     app.settings.smtp = sink_settings(port)
-
-    def worker() -> Worker:
-        return Worker(app, {"email": SmtpPool(app.settings.smtp, size=concurrency)}, concurrency=concurrency,
-                      batch=batch, organisations=[organisation_id])
-
-    half = worker()
+    backends = BackendSteps(app.db.engine)
+    half = backends.worker(app, {"email": SmtpPool(app.settings.smtp, size=concurrency)}, concurrency=concurrency,
+                           batch=batch, organisations=[organisation_id])
     own, sinking, began = resource.getrusage(resource.RUSAGE_SELF), cpu_of("smtp-sink"), time.perf_counter()
     with CpuWatch("postgres") as postgres:
         stats = aio.run(half.run(once=True))
@@ -490,13 +542,17 @@ def profile(app: Konsent, organisation_id: str, port: int, concurrency: int, bat
     per = 1e6 / max(stats.sent, 1)
     print(f"\none worker in this process: {stats.sent:,} sent in {seconds:.1f} s ({stats.sent / seconds:,.0f}/s); "
           "CPU per message:")
+    print(f"  {'':<28} {'worker':>7} {'PostgreSQL':>11}")
     for step, cpu in stats.cpu.items():
-        print(f"  {step:<28} {cpu * per:6.0f} µs")
+        print(f"  {step:<28} {cpu * per:5.0f} µs {backends.seconds.get(step, 0.0) * per:8.0f} µs")
     rest = total - sum(stats.cpu.values())
-    print(f"  {'SMTP client and event loop':<28} {rest * per:6.0f} µs")
-    print(f"  {'= the worker process':<28} {total * per:6.0f} µs")
-    print(f"  {'PostgreSQL (all backends)':<28} {postgres.seconds * per:6.0f} µs")
-    print(f"  {'smtp-sink':<28} {(cpu_of('smtp-sink') - sinking) * per:6.0f} µs")
+    print(f"  {'SMTP client and event loop':<28} {rest * per:5.0f} µs")
+    print(f"  {'lease renewals, give-backs':<28} {'':>8} {backends.seconds.get('other', 0.0) * per:8.0f} µs")
+    background = postgres.seconds - sum(backends.seconds.values())
+    print(f"  {'PostgreSQL beside the steps':<28} {'':>8} {background * per:8.0f} µs  (the WAL writer, the "
+          "checkpointer, autovacuum)")
+    print(f"  {'= in all':<28} {total * per:5.0f} µs {postgres.seconds * per:8.0f} µs")
+    print(f"  {'smtp-sink':<28} {(cpu_of('smtp-sink') - sinking) * per:5.0f} µs")
     return stats.sent
 
 
